@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+// Backprop: error backpropagation on CBLAS/LAPACKE, with a pure-Swift reference backend.
+import PackageDescription
+
+let package = Package(
+    name: "Backprop",
+    products: [
+        .library(name: "Backprop", targets: ["Backprop"]),
+        .executable(name: "backprop", targets: ["BackpropCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", exact: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System libraries (Debian packages, found through pkg-config)
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CLAPACKE", pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]),
+
+        // MARK: Public API
+        .target(
+            name: "Backprop",
+            dependencies: [
+                "CBLAS", "CLAPACKE",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]),
+
+        // MARK: Command-line tool
+        .executableTarget(
+            name: "BackpropCLI",
+            dependencies: [
+                "Backprop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: Tests
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
+    ]
+)
