@@ -30,10 +30,12 @@ let package = Package(
             ]),
 
         // MARK: Command-line tool
+        // Counts heap allocations for `backprop bench` (interposes malloc in the executable only).
+        .target(name: "CMallocCounter"),
         .executableTarget(
             name: "BackpropCLI",
             dependencies: [
-                "Backprop",
+                "Backprop", "CMallocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
