@@ -1,0 +1,11 @@
+import ArgumentParser
+import Backprop
+
+/// `--precision`: which scalar type the command computes in.
+enum Precision: String, ExpressibleByArgument, CaseIterable {
+    case f32, f64
+}
+
+extension Backend: @retroactive ExpressibleByArgument {}
+extension Activation: @retroactive ExpressibleByArgument {}
+extension Loss: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,196 @@
+import ArgumentParser
+import Backprop
+import CMallocCounter
+import Foundation
+
+/// `backprop bench`: times one training step (forward, loss, backward, SGD update) in-process.
+///
+/// FLOPs count only the matrix products: layer `l` contributes `2·B·n_{l−1}·n_l·k_l` with `k = 2`
+/// for the first layer (forward product and weight gradient; no input delta) and `k = 3` for the
+/// others. `gemm_gflops` is a plain gemm of the largest layer's shapes (`B × n_{l−1}` by
+/// `n_{l−1} × n_l`), same precision, timed in the same process right before the step, so
+/// `efficiency = gflops / gemm_gflops` is a ratio that machine noise moves little.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time a training step and compare it with a plain gemm of the same shapes.")
+
+    @Option(help: "Layer sizes, input first, e.g. 784,256,256,10.")
+    var layers: String = "784,256,256,10"
+    @Option(help: "Rows per batch.")
+    var batch: Int = 128
+    @Option(help: "f32 or f64.")
+    var precision: Precision = .f32
+    @Option(help: "blas or naive.")
+    var backend: Backend = .blas
+    @Option(help: "layerwise (hand-written backprop) or autodiff (tape).")
+    var mode: BenchMode = .layerwise
+    @Option(help: "Hidden-layer activation (the output layer is identity).")
+    var activation: Activation = .tanh
+    @Option(help: "Loss.")
+    var loss: Loss = .mse
+    @Option(help: "Seconds to spend timing the step (after warm-up).")
+    var seconds: Double = 2
+    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    var threads: Int?
+
+    func validate() throws {
+        let sizes = try parsedSizes()
+        if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        if !(seconds > 0) { throw ValidationError("--seconds must be positive, got \(seconds)") }
+        if loss.isBinary && sizes.last != 1 {
+            throw ValidationError("--loss \(loss.rawValue) needs one output, --layers ends in \(sizes.last!)")
+        }
+        if loss == .softmax && sizes.last! < 2 {
+            throw ValidationError("--loss softmax needs at least two outputs")
+        }
+    }
+
+    func parsedSizes() throws -> [Int] {
+        let parts = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count >= 2, let sizes = parts as? [Int], sizes.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--layers must be at least two positive integers separated by commas, got '\(layers)'")
+        }
+        return sizes
+    }
+
+    func run() throws {
+        if let threads { BLASThreads.count = threads }
+        let sizes = try parsedSizes()
+        let result: StepBenchmarkResult
+        switch precision {
+        case .f32: result = measure(Float.self, sizes: sizes)
+        case .f64: result = measure(Double.self, sizes: sizes)
+        }
+        print(try result.jsonLine())
+    }
+
+    /// Builds the network and data, times a plain gemm, then the step.
+    func measure<T: BLASScalar>(_: T.Type, sizes: [Int]) -> StepBenchmarkResult {
+        var net = Network<T>(
+            sizes: sizes, hidden: activation, output: .identity, loss: loss, initialization: .glorot,
+            seed: 1)
+        let x = Matrix<T>.random(rows: batch, cols: sizes[0], in: -1...1, seed: 2)
+        let t = BenchCommand.targets(T.self, rows: batch, outputs: sizes.last!, loss: loss)
+        let gamma = T(1e-3)
+
+        // The plain gemm of the largest layer, right before the step.
+        let widest = (1..<sizes.count).max { sizes[$0 - 1] * sizes[$0] < sizes[$1 - 1] * sizes[$1] }!
+        let a = Matrix<T>.random(rows: batch, cols: sizes[widest - 1], seed: 3)
+        let w = Matrix<T>.random(rows: sizes[widest - 1], cols: sizes[widest], seed: 4)
+        var c = Matrix<T>(rows: batch, cols: sizes[widest])
+        let gemmFlops = 2.0 * Double(batch * sizes[widest - 1] * sizes[widest])
+        let gemmTimes = Self.time(seconds: seconds / 3) { backend.matmul(a, w, into: &c) }
+
+        let step: () -> Void
+        switch mode {
+        case .layerwise:
+            let workspace = BackpropWorkspace(network: net, batchSize: batch)
+            step = {
+                x.withView { xv in
+                    t.withView { tv in
+                        _ = net.trainingStep(xv, tv, learningRate: gamma, workspace: workspace, backend: backend)
+                    }
+                }
+            }
+        case .autodiff:
+            let tape = Tape<T>(backend: backend)
+            step = { _ = net.autodiffTrainingStep(x: x, t: t, learningRate: gamma, tape: tape, backend: backend) }
+        }
+        let stepTimes = Self.time(seconds: seconds, step)
+
+        // Allocations of steady-state steps (after the warm-up inside `time`).
+        let counted = 20
+        bp_malloc_counter_start()
+        for _ in 0..<counted { step() }
+        let mallocs = Double(bp_malloc_counter_stop()) / Double(counted)
+
+        var flops = 0.0
+        for l in 1..<sizes.count {
+            flops += 2.0 * Double(batch * sizes[l - 1] * sizes[l]) * (l == 1 ? 2 : 3)
+        }
+        let median = stepTimes.median
+        let gemmRate = gemmFlops / gemmTimes.median / 1e9
+        let rate = flops / median / 1e9
+        return StepBenchmarkResult(
+            layers: sizes, batch: batch, precision: T.precisionName, backend: backend.rawValue,
+            mode: mode.rawValue, step_seconds_median: median, step_seconds_min: stepTimes.min,
+            samples_per_second: Double(batch) / median, gflops: rate, gemm_gflops: gemmRate,
+            efficiency: rate / gemmRate, mallocs_per_step: mallocs,
+            openblas_core: BLASThreads.coreName, blas_threads: BLASThreads.count, flops_per_step: flops)
+    }
+
+    /// Targets that suit `loss`: ±1 for binary losses, one-hot rows for softmax, uniform values
+    /// for mse.
+    static func targets<T: BLASScalar>(_: T.Type, rows: Int, outputs: Int, loss: Loss) -> Matrix<T> {
+        var g = SeededGenerator(seed: 5)
+        var t = Matrix<T>(rows: rows, cols: outputs)
+        for i in 0..<rows {
+            switch loss {
+            case .softmax: t[i, Int.random(in: 0..<outputs, using: &g)] = 1
+            case .perceptron, .hinge, .logistic: t[i, 0] = Bool.random(using: &g) ? 1 : -1
+            case .mse: for j in 0..<outputs { t[i, j] = T.random(in: -1...1, using: &g) }
+            }
+        }
+        return t
+    }
+
+    /// Runs `body` for warm-up (at least 3 calls and 10 % of the budget), then in timed groups
+    /// of calls (each group ≥ 100 µs, so that clock reads do not matter) until `seconds` pass;
+    /// returns the per-call time of every group.
+    static func time(seconds: Double, _ body: () -> Void) -> (median: Double, min: Double) {
+        let clock = ContinuousClock()
+        func elapsed(_ start: ContinuousClock.Instant) -> Double {
+            let c = (clock.now - start).components
+            return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+        }
+        var start = clock.now
+        var calls = 0
+        while calls < 3 || elapsed(start) < seconds * 0.1 {
+            body()
+            calls += 1
+        }
+        let perCall = max(elapsed(start) / Double(calls), 1e-9)
+        let group = max(1, Int(100e-6 / perCall))
+        var samples: [Double] = []
+        let begin = clock.now
+        while samples.count < 5 || (elapsed(begin) < seconds && samples.count < 100_000) {
+            start = clock.now
+            for _ in 0..<group { body() }
+            samples.append(elapsed(start) / Double(group))
+        }
+        samples.sort()
+        return (samples[samples.count / 2], samples[0])
+    }
+}
+
+/// What `backprop bench` measures; also the JSON it prints (keys as in the issue).
+struct StepBenchmarkResult: Codable {
+    var layers: [Int]
+    var batch: Int
+    var precision: String
+    var backend: String
+    var mode: String
+    var step_seconds_median: Double
+    var step_seconds_min: Double
+    var samples_per_second: Double
+    var gflops: Double
+    var gemm_gflops: Double
+    var efficiency: Double
+    var mallocs_per_step: Double
+    var openblas_core: String
+    var blas_threads: Int
+    var flops_per_step: Double
+
+    func jsonLine() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// `--mode` of `backprop bench`.
+enum BenchMode: String, ExpressibleByArgument, CaseIterable {
+    case layerwise, autodiff
+}
+
