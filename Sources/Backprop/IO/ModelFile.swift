@@ -195,6 +195,11 @@ public enum ModelFile {
 
         let lossName = try value(lossKey)
         guard let loss = Loss(rawValue: lossName) else { throw ModelFileError.unknownLoss(path: p, name: lossName) }
+        if loss.isBinary && sizes.last != 1 || loss == .softmax && sizes.last! < 2 {
+            throw ModelFileError.invalidMetadata(
+                path: p, key: sizesKey, value: sizesText,
+                expected: loss == .softmax ? "at least 2 outputs for the softmax loss" : "1 output for the binary loss \(loss.rawValue)")
+        }
 
         // Tensors: every expected one present with the right shape, nothing else.
         let layerCount = sizes.count - 1

@@ -26,13 +26,25 @@ public struct SafetensorsTensor: Equatable, Sendable {
     public let bytes: [UInt8]
 
     /// Number of elements, `product(shape)`.
-    public var count: Int { shape.reduce(1, *) }
+    public var count: Int { bytes.count / dtype.size }
+
+    /// `product(shape)`, or `nil` when it overflows `Int` (0 as soon as one dimension is 0).
+    static func elementCount(_ shape: [Int]) -> Int? {
+        if shape.contains(0) { return 0 }
+        var n = 1
+        for d in shape {
+            let (m, o) = n.multipliedReportingOverflow(by: d)
+            if o || d < 0 { return nil }
+            n = m
+        }
+        return n
+    }
 
     /// A tensor of `values` (row-major) with `shape`, stored in `T`'s dtype. Traps when
     /// `product(shape) ≠ values.count`.
     public init<T: BLASScalar>(shape: [Int], values: [T]) {
-        if shape.contains(where: { $0 < 0 }) || shape.reduce(1, *) != values.count {
-            fatalError("SafetensorsTensor: shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        if SafetensorsTensor.elementCount(shape) != values.count {
+            fatalError("SafetensorsTensor: shape \(shape) does not hold \(values.count) values")
         }
         self.dtype = .of(T.self)
         self.shape = shape
@@ -46,8 +58,8 @@ public struct SafetensorsTensor: Equatable, Sendable {
 
     /// A tensor from raw bytes. Traps when the byte count is not `product(shape) · dtype.size`.
     public init(dtype: SafetensorsDType, shape: [Int], bytes: [UInt8]) {
-        if shape.contains(where: { $0 < 0 }) || shape.reduce(1, *) * dtype.size != bytes.count {
-            fatalError("SafetensorsTensor: shape \(shape) of \(dtype.rawValue) needs \(shape.reduce(1, *) * dtype.size) bytes, got \(bytes.count)")
+        if SafetensorsTensor.elementCount(shape).map({ $0 * dtype.size }) != bytes.count {
+            fatalError("SafetensorsTensor: shape \(shape) of \(dtype.rawValue) does not fit \(bytes.count) bytes")
         }
         self.dtype = dtype
         self.shape = shape
@@ -290,6 +302,11 @@ public struct SafetensorsFile: Equatable, Sendable {
                 shape.append(Int(v))
                 let (m, o) = elementBytes.multipliedReportingOverflow(by: v)
                 if o { sizeOverflow = true } else { elementBytes = m }
+            }
+            if shape.contains(0) {
+                // An empty tensor, whatever its other dimensions.
+                elementBytes = 0
+                sizeOverflow = false
             }
             let offsetsExpected = "an array [begin, end] of two non-negative integers"
             guard case .array(let offs) = offsetsValue, offs.count == 2 else {

@@ -130,6 +130,14 @@ func expectModelError(
         #expect(act.contains("swish") && act.contains("tanh"))
         f.metadata["backprop.activations"] = #"["tanh"]"#
         expectModelError({ try decodes(f) }) { if case .invalidMetadata(_, "backprop.activations", _, _) = $0 { true } else { false } }
+        // A loss that contradicts the output count would trap later, so it is rejected here.
+        f = valid()
+        f.metadata["backprop.loss"] = "softmax"
+        let softmax = expectModelError({ try decodes(f) }) { if case .invalidMetadata(_, "backprop.sizes", "[2,3,1]", _) = $0 { true } else { false } }
+        #expect(softmax.contains("softmax"))
+        var wide = ModelFile.container(Network<Float>(sizes: [2, 3], loss: .mse, seed: 1))
+        wide.metadata["backprop.loss"] = "hinge"
+        expectModelError({ try decodes(wide) }) { if case .invalidMetadata(_, "backprop.sizes", "[2,3]", _) = $0 { true } else { false } }
         f = valid()
         f.metadata["backprop.loss"] = "cross-entropy"
         expectModelError({ try decodes(f) }) { $0 == .unknownLoss(path: "m.safetensors", name: "cross-entropy") }
@@ -190,5 +198,46 @@ func expectModelError(
         }
         #expect(dir.entries() == ["m.safetensors"])
         #expect(dir.bytes("m.safetensors") == Array(good.dropLast(5)))
+    }
+}
+
+@Suite struct ModelFileMutationTests {
+    /// Seeded random damage to a valid model file (byte flips, truncation, insertions, header
+    /// digit edits) must always end in a typed error or a valid network — never a trap.
+    @Test func randomlyDamagedFilesNeverTrap() {
+        let good = ModelFile.encode(Network<Float>(sizes: [2, 4, 1], loss: .hinge, seed: 8), metadata: ["k": "v"])
+        var g = SeededGenerator(seed: 2024)
+        var containerErrors = 0, modelErrors = 0, accepted = 0
+        for _ in 0..<4000 {
+            var b = good
+            for _ in 0..<Int.random(in: 1...3, using: &g) {
+                switch Int.random(in: 0..<4, using: &g) {
+                case 0: b[Int.random(in: 0..<b.count, using: &g)] = UInt8.random(in: 0...255, using: &g)
+                case 1: b.removeLast(Int.random(in: 0..<min(b.count, 64), using: &g))
+                case 2: b.insert(UInt8.random(in: 0...255, using: &g), at: Int.random(in: 0...b.count, using: &g))
+                default:
+                    // Replace a header digit by another digit (offsets, shapes, sizes).
+                    let digits = (8..<min(b.count, 300)).filter { b[$0] >= 0x30 && b[$0] <= 0x39 }
+                    if let k = digits.randomElement(using: &g) { b[k] = UInt8.random(in: 0x30...0x39, using: &g) }
+                }
+                if b.isEmpty { break }
+            }
+            do {
+                let file = try SafetensorsFile.decode(b)
+                do {
+                    let _: LoadedModel<Double> = try ModelFile.decode(file)
+                    accepted += 1
+                } catch is ModelFileError {
+                    modelErrors += 1
+                } catch {
+                    Issue.record("unexpected error \(error)")
+                }
+            } catch {
+                containerErrors += 1
+            }
+        }
+        #expect(containerErrors > 1000)
+        #expect(modelErrors > 10)
+        #expect(accepted > 10)  // flips inside the tensor data still give a valid file
     }
 }

@@ -151,6 +151,11 @@ func expectSafetensorsError(
         expectSafetensorsError(header(#""w":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,16]}"#)) {
             if case .sizeMismatch(_, "w", "F64", _, UInt64.max, 16) = $0 { true } else { false }
         }
+        // Empty tensors with huge other dimensions are empty, not an overflow.
+        let empty = try? SafetensorsFile.decode(handmadeSafetensors(
+            #"{"e":{"dtype":"F64","shape":[4611686018427387904,4611686018427387904,0],"data_offsets":[0,0]}}"#))
+        #expect(empty?.tensors["e"]?.count == 0)
+        #expect(empty?.tensors["e"]?.values(as: Double.self) == [])
         expectSafetensorsError(header(#""a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}"#)) {
             if case .overlap(_, "a", "b") = $0 { true } else { false }
         }
