@@ -6,6 +6,6 @@ enum Precision: String, ExpressibleByArgument, CaseIterable {
     case f32, f64
 }
 
-extension Backend: @retroactive ExpressibleByArgument {}
-extension Activation: @retroactive ExpressibleByArgument {}
-extension Loss: @retroactive ExpressibleByArgument {}
+extension Backend: ExpressibleByArgument {}
+extension Activation: ExpressibleByArgument {}
+extension Loss: ExpressibleByArgument {}
