@@ -46,9 +46,9 @@ public struct Network<Scalar: BLASScalar>: Equatable, Sendable {
     public var sizes: [Int] { (layers.first.map { [$0.inputSize] } ?? []) + layers.map(\.outputSize) }
 
     /// Number of inputs `d_0`.
-    public var inputSize: Int { layers.first?.inputSize ?? 0 }
+    public var inputSize: Int { layers.isEmpty ? 0 : layers[0].inputSize }
     /// Number of outputs `d_L`.
-    public var outputSize: Int { layers.last?.outputSize ?? 0 }
+    public var outputSize: Int { layers.isEmpty ? 0 : layers[layers.count - 1].outputSize }
 
     /// Total number of parameters (weights and biases of every layer).
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
