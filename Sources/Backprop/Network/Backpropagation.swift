@@ -1,0 +1,116 @@
+// Layer-wise, vectorised error backpropagation: the lecture's right column, for a whole batch.
+
+extension DenseLayer {
+    /// One layer's backward pass for a batch (layer `l`, `W = W^(l−1,l)`, `N` rows):
+    ///
+    /// ```
+    /// ∂E/∂Z    = g′(Z) ⊙ δ                 (N × d_out, elementwise; δ = ∂E/∂A)
+    /// ∂E/∂b    = 1ᵀ·∂E/∂Z                  (1 × d_out, column sums, same pass)
+    /// ∂E/∂W    = A_prevᵀ·∂E/∂Z             (d_in × d_out; gemm with Aᵀ as a flag, ger when N = 1)
+    /// δ_prev   = ∂E/∂Z·Wᵀ                  (N × d_in; gemm with Wᵀ as a flag, gemv when N = 1)
+    /// ```
+    ///
+    /// i.e. `δ^(l−1) = (g′(z^(l)) ⊙ δ^(l))·W^(l−1,l)ᵀ` and
+    /// `∂E/∂W^(l−1,l) = a^(l−1)ᵀ·(g′(z^(l)) ⊙ δ^(l))`; entry by entry the lecture's
+    /// `δ_j = Σ_k δ_k g′(z_k) w_jk` and `∂E/∂w_jk = Σ_samples δ_k g′(z_k) a_j`.
+    ///
+    /// Gradients are *overwritten* (β = 0), so a backward pass is idempotent. Masked weights and
+    /// biases get zero gradient. `deltaPrevious` is `nil` for the first layer: the gradient with
+    /// respect to the network input is never needed, which saves one gemm.
+    func backward(
+        input aPrev: MatrixView<Scalar>, z: MatrixView<Scalar>, a: MatrixView<Scalar>,
+        delta: MatrixView<Scalar>, dz: MutableMatrixView<Scalar>,
+        weightGradient dW: MutableMatrixView<Scalar>, biasGradient db: MutableMatrixView<Scalar>,
+        deltaPrevious: MutableMatrixView<Scalar>?, backend: Backend
+    ) {
+        let n = z.rows
+        if aPrev.rows != n || aPrev.cols != inputSize || dW.rows != inputSize || dW.cols != outputSize {
+            shapeMismatch("DenseLayer.backward", "A_prev is \(aPrev.shapeDescription), W is \(inputSize)×\(outputSize), ∂E/∂W is \(dW.shapeDescription)")
+        }
+        // ∂E/∂Z = g′(Z) ⊙ δ and ∂E/∂b = column sums, one fused pass.
+        LayerElementwise.activationBackward(
+            z: z, a: a, delta: delta, activation: activation, into: dz, biasGradient: db)
+        if let biasMask { LayerElementwise.zeroMasked(db, mask: biasMask) }
+
+        // ∂E/∂W = A_prevᵀ·∂E/∂Z.
+        let dzView = dz.readOnly
+        if n == 1 {
+            // One sample: the outer product a_prevᵀ·dz (ger accumulates, so clear first).
+            for i in 0..<dW.rows { for j in 0..<dW.cols { dW[i, j] = 0 } }
+            backend.ger(aPrev, dzView, into: dW)
+        } else {
+            backend.gemm(aPrev.transposed, dzView, into: dW)
+        }
+        if let mask { LayerElementwise.zeroMasked(dW, mask: mask) }
+
+        // δ_prev = ∂E/∂Z·Wᵀ.
+        guard let deltaPrevious else { return }
+        if deltaPrevious.rows != n || deltaPrevious.cols != inputSize {
+            shapeMismatch("DenseLayer.backward", "δ_prev is \(deltaPrevious.shapeDescription), need \(n)×\(inputSize)")
+        }
+        weightStorage.withView { w in
+            if n == 1 {
+                backend.gemv(w, dzView, into: deltaPrevious)  // δ_prev = W·dz
+            } else {
+                backend.gemm(dzView, w.transposed, into: deltaPrevious)
+            }
+        }
+    }
+}
+
+extension Network {
+    /// Forward pass, loss and layer-wise backward pass for the batch `x` (`N × d_0`, `N ≤
+    /// workspace.batchSize`) against targets `t` (`N × d_L`), all inside `workspace`:
+    ///
+    /// ```
+    /// forward:  z^(l) = a^(l−1)·W^(l−1,l) + b^(l),  a^(l) = g(z^(l))            l = 1…L
+    /// loss:     E = 1/N Σ_k E_k(a^(L)_k, t_k),      δ^(L) = ∂E/∂a^(L)
+    /// backward: ∂E/∂W^(l−1,l) = a^(l−1)ᵀ·(g′(z^(l)) ⊙ δ^(l))
+    ///           ∂E/∂b^(l)     = 1ᵀ·(g′(z^(l)) ⊙ δ^(l))
+    ///           δ^(l−1)       = (g′(z^(l)) ⊙ δ^(l))·W^(l−1,l)ᵀ                l = L…1 (not δ^(0))
+    /// ```
+    ///
+    /// Afterwards `workspace.gradient` holds `∂E/∂θ` (masked entries zero). Returns `E`. After the
+    /// first call with a workspace, no heap allocation happens.
+    @discardableResult
+    public func backpropagate(
+        _ x: MatrixView<Scalar>, _ t: MatrixView<Scalar>, workspace ws: BackpropWorkspace<Scalar>,
+        backend: Backend = .blas
+    ) -> Scalar {
+        let n = x.rows
+        let output = forward(x, workspace: ws, backend: backend)
+        checkTargets(t.rows, t.cols, rows: n, "Network.backpropagate")
+        let L = layers.count
+        // δ^(L) = ∂E/∂y, including the 1/N of the mean.
+        let e = loss.gradient(output.readOnly, t, into: ws.delta(L, rows: n))
+        ws.withGradient { g in
+            for l in stride(from: L, through: 1, by: -1) {
+                let deltaPrevious = l > 1 ? ws.delta(l - 1, rows: n) : nil
+                g.weights[l - 1].withMutableView { dW in
+                    g.biases[l - 1].withMutableView { db in
+                        layers[l - 1].backward(
+                            input: ws.activation(l - 1, rows: n).readOnly,
+                            z: ws.preActivation(l, rows: n).readOnly,
+                            a: ws.activation(l, rows: n).readOnly,
+                            delta: ws.delta(l, rows: n).readOnly,
+                            dz: ws.preActivationGradient(l, rows: n),
+                            weightGradient: dW, biasGradient: db,
+                            deltaPrevious: deltaPrevious, backend: backend)
+                    }
+                }
+            }
+        }
+        return e
+    }
+
+    /// `(E, ∇E)` for the batch `x` (`N × d_0`) and targets `t` (`N × d_L`), by layer-wise
+    /// backpropagation on `backend` (gemm; gemv/ger when `N = 1`). Allocates a workspace; use
+    /// ``backpropagate(_:_:workspace:backend:)`` in loops.
+    public func gradient(_ x: Matrix<Scalar>, _ t: Matrix<Scalar>, backend: Backend = .blas)
+        -> (loss: Scalar, gradient: NetworkGradient<Scalar>)
+    {
+        let ws = BackpropWorkspace(network: self, batchSize: max(1, x.rows))
+        let e = x.withView { xv in t.withView { tv in backpropagate(xv, tv, workspace: ws, backend: backend) } }
+        return (e, ws.gradient)
+    }
+}
