@@ -8,10 +8,7 @@ extension Tape {
         let i = record(.activation(g), z.rows, z.cols, iz, requiresGradient: z.requiresGradient)
         let a = output(i).base
         let n = z.rows * z.cols
-        withValue(iz) { zv in
-            let pz = zv.base
-            for k in 0..<n { a[k] = g.value(pz[k]) }
-        }
+        withValue(iz) { zv in ActivationKernels.forward(g, zv.base, into: a, count: n) }
         return variable(i)
     }
 
@@ -20,8 +17,9 @@ extension Tape {
         let dA = gradientView(i).base
         let a = UnsafePointer(values[i].base.unsafelyUnwrapped)
         withValue(node.a) { zv in
-            let z = zv.base
-            dZ.accumulate(node.count) { dA[$0] * g.derivative(z[$0], output: a[$0]) }
+            ActivationKernels.backward(
+                g, z: zv.base, a: a, dA: dA, into: dZ.base, count: node.count,
+                accumulate: !dZ.first)
         }
     }
 }

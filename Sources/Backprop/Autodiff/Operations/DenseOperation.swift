@@ -31,21 +31,8 @@ extension Tape {
         let z = g == .identity ? a : auxiliary(i, rows: x.rows, cols: w.cols)
         let backend = self.backend
         withValue(ix) { xv in withValue(iw) { wv in backend.gemm(xv, wv, into: z) } }
-        let (rows, cols) = (x.rows, w.cols)
         withValue(ib) { bv in
-            let (pb, pz, pa) = (bv.base, z.base, a.base)
-            for r in 0..<rows {
-                let o = r &* cols
-                if g == .identity {
-                    for j in 0..<cols { pz[o &+ j] += pb[j] }
-                } else {
-                    for j in 0..<cols {
-                        let v = pz[o &+ j] + pb[j]
-                        pz[o &+ j] = v
-                        pa[o &+ j] = g.value(v)
-                    }
-                }
-            }
+            ActivationKernels.biasForward(g, z.base, bias: bv.base, into: a.base, rows: x.rows, cols: w.cols)
         }
         return variable(i)
     }
@@ -59,8 +46,8 @@ extension Tape {
             // dZ = dA ⊙ g′(Z, A), overwriting Z in the auxiliary buffer.
             let z = auxiliaries[i].base.unsafelyUnwrapped
             let a = UnsafePointer(values[i].base.unsafelyUnwrapped)
-            let pdA = dA.base
-            for k in 0..<node.count { z[k] = pdA[k] * g.derivative(z[k], output: a[k]) }
+            ActivationKernels.backward(
+                g, z: z, a: a, dA: dA.base, into: z, count: node.count, accumulate: false)
             dZ = MatrixView(UnsafePointer(z), rows: node.rows, cols: node.cols)
         }
         let backend = self.backend
