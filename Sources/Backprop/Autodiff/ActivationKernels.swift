@@ -1,0 +1,94 @@
+/// The elementwise loops of the activation and dense operations.
+///
+/// Each public-facing loop switches on the activation *once* and then runs a loop in which `g`
+/// is a compile-time constant, so that ``Activation/value(_:)`` and
+/// ``Activation/derivative(_:output:)`` (the one definition of every activation) inline into a
+/// branch-free body instead of switching per element.
+enum ActivationKernels {
+    /// `a[k] = g(z[k])` for `k < count`.
+    static func forward<T: BLASScalar>(
+        _ g: Activation, _ z: UnsafePointer<T>, into a: UnsafeMutablePointer<T>, count: Int
+    ) {
+        switch g {
+        case .identity: forwardLoop(.identity, z, a, count)
+        case .tanh: forwardLoop(.tanh, z, a, count)
+        case .sigmoid: forwardLoop(.sigmoid, z, a, count)
+        case .relu: forwardLoop(.relu, z, a, count)
+        case .leakyReLU: forwardLoop(.leakyReLU, z, a, count)
+        case .softplus: forwardLoop(.softplus, z, a, count)
+        case .step: forwardLoop(.step, z, a, count)
+        case .shiftedReLU: forwardLoop(.shiftedReLU, z, a, count)
+        }
+    }
+
+    @inline(__always)
+    static func forwardLoop<T: BLASScalar>(
+        _ g: Activation, _ z: UnsafePointer<T>, _ a: UnsafeMutablePointer<T>, _ count: Int
+    ) {
+        for k in 0..<count { a[k] = g.value(z[k]) }
+    }
+
+    /// `Z ← Z + 1·b` and `A = g(Z)` for an `rows × cols` `Z` and a `1 × cols` bias, in one pass
+    /// (`a` may equal `z` only for the identity).
+    static func biasForward<T: BLASScalar>(
+        _ g: Activation, _ z: UnsafeMutablePointer<T>, bias b: UnsafePointer<T>,
+        into a: UnsafeMutablePointer<T>, rows: Int, cols: Int
+    ) {
+        switch g {
+        case .identity: biasLoop(.identity, z, b, a, rows, cols)
+        case .tanh: biasLoop(.tanh, z, b, a, rows, cols)
+        case .sigmoid: biasLoop(.sigmoid, z, b, a, rows, cols)
+        case .relu: biasLoop(.relu, z, b, a, rows, cols)
+        case .leakyReLU: biasLoop(.leakyReLU, z, b, a, rows, cols)
+        case .softplus: biasLoop(.softplus, z, b, a, rows, cols)
+        case .step: biasLoop(.step, z, b, a, rows, cols)
+        case .shiftedReLU: biasLoop(.shiftedReLU, z, b, a, rows, cols)
+        }
+    }
+
+    @inline(__always)
+    static func biasLoop<T: BLASScalar>(
+        _ g: Activation, _ z: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>,
+        _ a: UnsafeMutablePointer<T>, _ rows: Int, _ cols: Int
+    ) {
+        for r in 0..<rows {
+            let zr = z + r &* cols
+            let ar = a + r &* cols
+            for j in 0..<cols {
+                let v = zr[j] + b[j]
+                zr[j] = v
+                ar[j] = g.value(v)
+            }
+        }
+    }
+
+    /// `d[k] = dA[k]·g′(z[k], a[k])` (or `+=` when `accumulate`) for `k < count`. `d` may be
+    /// the same memory as `z` (each element is read before it is written).
+    static func backward<T: BLASScalar>(
+        _ g: Activation, z: UnsafePointer<T>, a: UnsafePointer<T>, dA: UnsafePointer<T>,
+        into d: UnsafeMutablePointer<T>, count: Int, accumulate: Bool
+    ) {
+        switch g {
+        case .identity: backwardLoop(.identity, z, a, dA, d, count, accumulate)
+        case .tanh: backwardLoop(.tanh, z, a, dA, d, count, accumulate)
+        case .sigmoid: backwardLoop(.sigmoid, z, a, dA, d, count, accumulate)
+        case .relu: backwardLoop(.relu, z, a, dA, d, count, accumulate)
+        case .leakyReLU: backwardLoop(.leakyReLU, z, a, dA, d, count, accumulate)
+        case .softplus: backwardLoop(.softplus, z, a, dA, d, count, accumulate)
+        case .step: backwardLoop(.step, z, a, dA, d, count, accumulate)
+        case .shiftedReLU: backwardLoop(.shiftedReLU, z, a, dA, d, count, accumulate)
+        }
+    }
+
+    @inline(__always)
+    static func backwardLoop<T: BLASScalar>(
+        _ g: Activation, _ z: UnsafePointer<T>, _ a: UnsafePointer<T>, _ dA: UnsafePointer<T>,
+        _ d: UnsafeMutablePointer<T>, _ count: Int, _ accumulate: Bool
+    ) {
+        if accumulate {
+            for k in 0..<count { d[k] += dA[k] * g.derivative(z[k], output: a[k]) }
+        } else {
+            for k in 0..<count { d[k] = dA[k] * g.derivative(z[k], output: a[k]) }
+        }
+    }
+}
