@@ -38,6 +38,6 @@ let package = Package(
             ]),
 
         // MARK: Tests
-        .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], exclude: ["Fixtures"]),
     ]
 )
