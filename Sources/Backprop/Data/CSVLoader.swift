@@ -66,33 +66,32 @@ public enum CSVLoader {
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))
         }
         if (info.st_mode & S_IFMT) != S_IFREG { throw .notAFile(path: path) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(info.st_size) + 1)
-        let chunk = 1 << 20
-        var failure: Int32 = 0
+        // Read into uninitialised storage sized from fstat, growing if the file is longer (or
+        // reports size 0, like files in /proc); one 0 byte is appended.
+        var capacity = max(Int(info.st_size), 4096) + 1
+        var storage: UnsafeMutablePointer<UInt8> = .allocate(capacity: capacity)
+        defer { storage.deallocate() }
+        var used = 0
         while true {
-            let before = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: chunk))
-            let n = bytes.withUnsafeMutableBufferPointer { buffer in
-                read(fd, buffer.baseAddress! + before, chunk)
+            if used == capacity - 1 {
+                let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                larger.update(from: storage, count: used)
+                storage.deallocate()
+                storage = larger
+                capacity *= 2
             }
+            let n = read(fd, storage + used, capacity - 1 - used)
             if n < 0 {
-                if errno == EINTR {
-                    bytes.removeLast(chunk)
-                    continue
-                }
-                failure = errno
-                break
+                let code = errno
+                if code == EINTR { continue }
+                if code == EISDIR { throw .notAFile(path: path) }
+                throw .unreadable(path: path, reason: String(cString: strerror(code)))
             }
-            bytes.removeLast(chunk - n)
             if n == 0 { break }
+            used += n
         }
-        if failure != 0 {
-            if failure == EISDIR { throw .notAFile(path: path) }
-            throw .unreadable(path: path, reason: String(cString: strerror(failure)))
-        }
-        bytes.append(0)
-        return bytes
+        storage[used] = 0
+        return Array(UnsafeBufferPointer(start: storage, count: used + 1))
     }
 
     /// Parses `bytes` (the file followed by one 0 byte). Quoted cells are unescaped in place.
