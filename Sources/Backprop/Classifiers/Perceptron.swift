@@ -83,6 +83,15 @@ public struct PerceptronStep<Scalar: BLASScalar>: Sendable, Equatable {
     public var weights: [Scalar]
     /// `b` after the visit.
     public var bias: Scalar
+
+    /// A step record.
+    public init(epoch: Int, sample: Int, updated: Bool, weights: [Scalar], bias: Scalar) {
+        self.epoch = epoch
+        self.sample = sample
+        self.updated = updated
+        self.weights = weights
+        self.bias = bias
+    }
 }
 
 /// What a perceptron run reports.
@@ -96,6 +105,14 @@ public struct PerceptronResult<Scalar: BLASScalar>: Sendable, Equatable {
     public var mistakes: [Int]
     /// Training accuracy of the final rule: the fraction of samples with `t·z > 0`.
     public var accuracy: Double
+
+    /// A result from its parts.
+    public init(model: LinearClassifier<Scalar>, converged: Bool, mistakes: [Int], accuracy: Double) {
+        self.model = model
+        self.converged = converged
+        self.mistakes = mistakes
+        self.accuracy = accuracy
+    }
 
     /// `w` (`d` entries).
     public var weights: [Scalar] { model.weights.elements }

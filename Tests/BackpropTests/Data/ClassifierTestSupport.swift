@@ -117,3 +117,12 @@ extension CSVError {
         }
     }
 }
+
+/// The exact bits of a Float or Double (sign, exponent, significand), for bit-for-bit checks
+/// (`-0.0` and `0.0` differ; NaNs with the same payload are equal).
+func exactBits<T: BinaryFloatingPoint>(_ x: T) -> [UInt64] {
+    [x.sign == .minus ? 1 : 0, UInt64(x.exponentBitPattern), UInt64(x.significandBitPattern)]
+}
+
+/// ``exactBits(_:)`` of every element.
+func exactBits<T: BinaryFloatingPoint>(_ xs: [T]) -> [[UInt64]] { xs.map { exactBits($0) } }
