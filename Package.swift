@@ -40,6 +40,6 @@ let package = Package(
             ]),
 
         // MARK: Tests
-        .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], exclude: ["Fixtures"]),
     ]
 )
