@@ -101,6 +101,20 @@ import Glibc
         #expect(ws.activations[0] == c.x)
     }
 
+    /// An empty batch has zero loss and zero gradient (and a step leaves θ unchanged).
+    @Test(arguments: Backend.allCases)
+    func emptyBatch(backend: Backend) {
+        var net = NetworkFixtures.network(sizes: [3, 4, 2], hidden: .tanh, output: .identity, loss: .mse, seed: 95)
+        let x = Matrix<Double>(rows: 0, cols: 3), t = Matrix<Double>(rows: 0, cols: 2)
+        let (e, g) = net.gradient(x, t, backend: backend)
+        #expect(e == 0 && g == NetworkGradient(zerosLike: net))
+        #expect(net.forward(x, backend: backend).rows == 0)
+        let before = net
+        let ws = BackpropWorkspace(network: net, batchSize: 4)
+        x.withView { xv in t.withView { tv in _ = net.trainingStep(xv, tv, learningRate: 1, workspace: ws, backend: backend) } }
+        #expect(net == before)
+    }
+
     /// Buffers are reused: after the first step, neither the workspace's memory, the gradient's
     /// storage nor the parameters' storage moves (a copy-on-write or a reallocation would move
     /// them). When the test process runs with a malloc-counting preload that exports
