@@ -38,8 +38,11 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     /// The `floor` used in the relative errors.
     public var floor: Double
 
-    /// Largest relative error over all tensors (0 for no parameters).
-    public var maxRelativeError: Double { entries.map(\.maxRelativeError).max() ?? 0 }
+    /// Largest relative error over all tensors (0 for no parameters, NaN if any tensor has NaN).
+    public var maxRelativeError: Double {
+        if entries.contains(where: { $0.maxRelativeError.isNaN }) { return .nan }
+        return entries.map(\.maxRelativeError).max() ?? 0
+    }
     /// Largest absolute error over all tensors.
     public var maxAbsoluteError: Double { entries.map(\.maxAbsoluteError).max() ?? 0 }
 

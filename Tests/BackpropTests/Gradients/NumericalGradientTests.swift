@@ -124,6 +124,13 @@ import Testing
         let report = GradientCheck.compare(analytic: [1.0, .nan], numerical: [1.0, 2.0])
         #expect(report.maxRelativeError.isNaN)
         #expect(!report.passes(tolerance: 1))
+        // A NaN in one tensor is not hidden by the others.
+        var g = GradientCheckTests.gradient()
+        let good = g
+        g.biases[0][0, 1] = .nan
+        let full = GradientCheck.compare(analytic: g, numerical: good)
+        #expect(full.maxRelativeError.isNaN && !full.passes(tolerance: 1))
+        #expect(full["layers.0.bias"]!.worstIndex == 1)
     }
 }
 

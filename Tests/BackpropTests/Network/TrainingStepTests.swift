@@ -101,6 +101,46 @@ import Glibc
         #expect(ws.activations[0] == c.x)
     }
 
+    /// Custom optimisers write the parameters in place through views; masks still hold, and the
+    /// result equals `update(by:learningRate:)` for plain gradient descent.
+    @Test func inPlaceParameterTensorsMatchUpdate() {
+        var net = NetworkFixtures.network(sizes: [3, 4, 2], hidden: .tanh, output: .identity, loss: .mse, seed: 97)
+        net.layers[0].setMask(Matrix([[1, 0, 1, 1], [1, 1, 1, 0], [0, 1, 1, 1]]))
+        let x = Matrix<Double>.random(rows: 5, cols: 3, seed: 98)
+        let t = NetworkFixtures.targets(.mse, rows: 5, outputs: 2, seed: 99)
+        let g = net.gradient(x, t).gradient
+        var viaUpdate = net
+        viaUpdate.update(by: g, learningRate: 0.5)
+        var viaViews = net
+        var seen: [Int] = []
+        let tensors = g.namedTensors.map(\.tensor)
+        viaViews.withMutableParameterTensors { index, theta in
+            seen.append(index)
+            #expect(theta.rows == tensors[index].rows && theta.cols == tensors[index].cols)
+            for i in 0..<theta.rows { for j in 0..<theta.cols { theta[i, j] -= 0.5 * tensors[index][i, j] } }
+        }
+        #expect(seen == [0, 1, 2, 3])
+        #expect(viaViews == viaUpdate)
+        viaViews.withMutableParameterTensors { index, theta in
+            if index == 0 { for i in 0..<theta.rows { for j in 0..<theta.cols { theta[i, j] = 7 } } }
+        }
+        #expect(viaViews.layers[0].weight[0, 1] == 0 && viaViews.layers[0].weight[0, 0] == 7)
+    }
+
+    /// An empty batch has zero loss and zero gradient (and a step leaves θ unchanged).
+    @Test(arguments: Backend.allCases)
+    func emptyBatch(backend: Backend) {
+        var net = NetworkFixtures.network(sizes: [3, 4, 2], hidden: .tanh, output: .identity, loss: .mse, seed: 95)
+        let x = Matrix<Double>(rows: 0, cols: 3), t = Matrix<Double>(rows: 0, cols: 2)
+        let (e, g) = net.gradient(x, t, backend: backend)
+        #expect(e == 0 && g == NetworkGradient(zerosLike: net))
+        #expect(net.forward(x, backend: backend).rows == 0)
+        let before = net
+        let ws = BackpropWorkspace(network: net, batchSize: 4)
+        x.withView { xv in t.withView { tv in _ = net.trainingStep(xv, tv, learningRate: 1, workspace: ws, backend: backend) } }
+        #expect(net == before)
+    }
+
     /// Buffers are reused: after the first step, neither the workspace's memory, the gradient's
     /// storage nor the parameters' storage moves (a copy-on-write or a reallocation would move
     /// them). When the test process runs with a malloc-counting preload that exports
