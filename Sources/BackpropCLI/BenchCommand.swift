@@ -75,7 +75,10 @@ struct BenchCommand: ParsableCommand {
         let gamma = T(1e-3)
 
         // The plain gemm of the largest layer, right before the step.
-        let widest = (1..<sizes.count).max { sizes[$0 - 1] * sizes[$0] < sizes[$1 - 1] * sizes[$1] }!
+        var widest = 1
+        for l in 1..<sizes.count where sizes[l - 1] * sizes[l] > sizes[widest - 1] * sizes[widest] {
+            widest = l
+        }
         let a = Matrix<T>.random(rows: batch, cols: sizes[widest - 1], seed: 3)
         let w = Matrix<T>.random(rows: sizes[widest - 1], cols: sizes[widest], seed: 4)
         var c = Matrix<T>(rows: batch, cols: sizes[widest])
