@@ -5,7 +5,7 @@ import Testing
 /// Runs the built `backprop` executable and captures its output. The executable is the one next
 /// to the test bundle: `swift build --build-tests` (what `scripts/test` runs first) links it;
 /// `swift test` alone recompiles the CLI module but may leave an older executable in place.
-enum BackpropProcess {
+enum ClassifierCLI {
     struct Output {
         var status: Int32
         var stdout: String
@@ -45,57 +45,59 @@ enum BackpropProcess {
     }
 }
 
-struct PerceptronJSON: Decodable {
-    var weights: [Double]
-    var bias: Double
-    var converged: Bool
-    var epochs: Int
-    var mistakes: [Int]
-    var accuracy: Double
-    var classes: [String]
-}
-
-struct NearestMeanJSON: Decodable {
-    var weights: [Double]
-    var bias: Double
-    var means: [[Double]]
-    var accuracy: Double
-    var classes: [String]
-}
-
-/// The numbers of a JSON text, read with `Double(String)` (to check round-trip bits without
-/// trusting a JSON parser's number conversion).
-func jsonNumbers(_ text: String) -> [Double] {
-    var numbers: [Double] = []
-    var current = ""
-    var inString = false
-    for c in text {
-        if c == "\"" { inString.toggle() }
-        if !inString && (c.isNumber || c == "." || c == "-" || c == "e" || c == "E" || c == "+") {
-            current.append(c)
-        } else {
-            if let v = Double(current) { numbers.append(v) }
-            current = ""
-        }
+extension ClassifierCLI {
+    struct PerceptronJSON: Decodable {
+        var weights: [Double]
+        var bias: Double
+        var converged: Bool
+        var epochs: Int
+        var mistakes: [Int]
+        var accuracy: Double
+        var classes: [String]
     }
-    return numbers
+
+    struct NearestMeanJSON: Decodable {
+        var weights: [Double]
+        var bias: Double
+        var means: [[Double]]
+        var accuracy: Double
+        var classes: [String]
+    }
+
+    /// The numbers of a JSON text, read with `Double(String)` (to check round-trip bits without
+    /// trusting a JSON parser's number conversion).
+    static func jsonNumbers(_ text: String) -> [Double] {
+        var numbers: [Double] = []
+        var current = ""
+        var inString = false
+        for c in text {
+            if c == "\"" { inString.toggle() }
+            if !inString && (c.isNumber || c == "." || c == "-" || c == "e" || c == "E" || c == "+") {
+                current.append(c)
+            } else {
+                if let v = Double(current) { numbers.append(v) }
+                current = ""
+            }
+        }
+        return numbers
+    }
 }
 
 @Suite(.serialized) struct ClassifierCommandTests {
     let iris = ClassifierFixtures.irisPath
 
     @Test func perceptronOnIrisIsTheTextbookResult() throws {
-        let run = try BackpropProcess.run(["perceptron", "--data", iris, "--lr", "0.1"])
+        let run = try ClassifierCLI.run(["perceptron", "--data", iris, "--lr", "0.1"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(run.stderr.isEmpty)
         #expect(run.stdout.hasSuffix("}\n") && run.stdout.filter { $0 == "\n" }.count == 1)
-        let json = try JSONDecoder().decode(PerceptronJSON.self, from: Data(run.stdout.utf8))
+        let json = try JSONDecoder().decode(ClassifierCLI.PerceptronJSON.self, from: Data(run.stdout.utf8))
         // The textbook loop on the same file, in the same order.
         let plain = ClassifierFixtures.plainRead(iris)
-        let book = textbookPerceptron(
+        let book = ClassifierFixtures.textbookPerceptron(
             x: plain.x, t: plain.labels.map { $0 == "versicolor" ? 1 : -1 }, eta: 0.1, maxEpochs: 100)
-        let written = jsonNumbers(run.stdout)
-        #expect(exactBits(Array(written.prefix(5))) == exactBits(book.w + [book.b]))
+        let written = ClassifierCLI.jsonNumbers(run.stdout)
+        #expect(ClassifierFixtures.exactBits(Array(written.prefix(5))) == ClassifierFixtures.exactBits(book.w + [book.b]))
         #expect(json.weights == book.w && json.bias == book.b)
         #expect(json.mistakes == book.mistakes)
         #expect(json.epochs == book.mistakes.count)
@@ -112,34 +114,34 @@ func jsonNumbers(_ text: String) -> [Double] {
         // f32: the numbers read back as the library's Float results.
         let data = try CSVLoader.load(path: iris, binary: true, as: Float.self)
         let library = try Perceptron<Float>(learningRate: Float("0.3")!, maxEpochs: 7, shuffle: true, seed: 5).train(data)
-        let run = try BackpropProcess.run([
+        let run = try ClassifierCLI.run([
             "perceptron", "--data", iris, "--lr", "0.3", "--epochs", "7", "--shuffle", "--seed", "5",
             "--precision", "f32",
         ])
         #expect(run.status == 0, "stderr: \(run.stderr)")
-        let json = try JSONDecoder().decode(PerceptronJSON.self, from: Data(run.stdout.utf8))
-        let numbers = jsonNumbers(run.stdout)
+        let json = try JSONDecoder().decode(ClassifierCLI.PerceptronJSON.self, from: Data(run.stdout.utf8))
+        let numbers = ClassifierCLI.jsonNumbers(run.stdout)
         #expect(numbers.prefix(5).map { Float($0) } == library.weights + [library.bias])
         #expect(json.mistakes == library.mistakes)
         // --label and --positive: versicolor as −1.
-        let flipped = try BackpropProcess.run([
+        let flipped = try ClassifierCLI.run([
             "perceptron", "--data", iris, "--label", "species", "--positive", "setosa",
         ])
-        let f = try JSONDecoder().decode(PerceptronJSON.self, from: Data(flipped.stdout.utf8))
+        let f = try JSONDecoder().decode(ClassifierCLI.PerceptronJSON.self, from: Data(flipped.stdout.utf8))
         #expect(f.classes == ["versicolor", "setosa"] && f.converged)
         // A built-in data set: XOR never converges, and says so.
-        let xor = try BackpropProcess.run(["perceptron", "--data", "xor", "--epochs", "20"])
-        let x = try JSONDecoder().decode(PerceptronJSON.self, from: Data(xor.stdout.utf8))
+        let xor = try ClassifierCLI.run(["perceptron", "--data", "xor", "--epochs", "20"])
+        let x = try JSONDecoder().decode(ClassifierCLI.PerceptronJSON.self, from: Data(xor.stdout.utf8))
         #expect(!x.converged && x.epochs == 20 && x.mistakes.allSatisfy { $0 > 0 } && x.accuracy < 0.8)
     }
 
     @Test func nearestMeanOnIris() throws {
-        let run = try BackpropProcess.run(["nearest-mean", "--data", iris])
+        let run = try ClassifierCLI.run(["nearest-mean", "--data", iris])
         #expect(run.status == 0, "stderr: \(run.stderr)")
-        let json = try JSONDecoder().decode(NearestMeanJSON.self, from: Data(run.stdout.utf8))
+        let json = try JSONDecoder().decode(ClassifierCLI.NearestMeanJSON.self, from: Data(run.stdout.utf8))
         let data = try CSVLoader.load(path: iris, binary: true, as: Double.self)
         let c = try NearestMeanClassifier(fitting: data)
-        #expect(exactBits(Array(jsonNumbers(run.stdout).prefix(5))) == exactBits(c.linearForm.weights.elements + [c.linearForm.bias]))
+        #expect(ClassifierFixtures.exactBits(Array(ClassifierCLI.jsonNumbers(run.stdout).prefix(5))) == ClassifierFixtures.exactBits(c.linearForm.weights.elements + [c.linearForm.bias]))
         #expect(json.means == [c.negativeMean, c.positiveMean])
         #expect(json.accuracy == 1)
         #expect(json.classes == ["setosa", "versicolor"])
@@ -148,8 +150,8 @@ func jsonNumbers(_ text: String) -> [Double] {
             #expect(json.weights[j] == 2 * (json.means[1][j] - json.means[0][j]))
         }
         #expect(run.stdout.hasPrefix("{\"weights\": [") && run.stdout.contains("\"means\": [["))
-        let f32 = try BackpropProcess.run(["nearest-mean", "--data", iris, "--precision", "f32"])
-        let jf = try JSONDecoder().decode(NearestMeanJSON.self, from: Data(f32.stdout.utf8))
+        let f32 = try ClassifierCLI.run(["nearest-mean", "--data", iris, "--precision", "f32"])
+        let jf = try JSONDecoder().decode(ClassifierCLI.NearestMeanJSON.self, from: Data(f32.stdout.utf8))
         let cf = try NearestMeanClassifier(fitting: data.converted(to: Float.self))
         #expect(jf.means[1].map { Float($0) } == cf.positiveMean)
     }
@@ -158,7 +160,7 @@ func jsonNumbers(_ text: String) -> [Double] {
     func expectFailure(
         _ arguments: [String], _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
-        let run = try BackpropProcess.run(arguments)
+        let run = try ClassifierCLI.run(arguments)
         #expect(run.status == 1, "exit status for \(arguments)", sourceLocation: sourceLocation)
         #expect(run.stdout.isEmpty, "stdout for \(arguments)", sourceLocation: sourceLocation)
         #expect(run.stderr.hasPrefix("backprop: error: "), "\(run.stderr)", sourceLocation: sourceLocation)
@@ -172,7 +174,7 @@ func jsonNumbers(_ text: String) -> [Double] {
         defer { ClassifierFixtures.removeFolder(folder) }
         func file(_ name: String, _ bytes: [UInt8]) -> String {
             let path = folder.appendingPathComponent(name).path
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            try! Data(bytes).write(to: URL(fileURLWithPath: path))
             return path
         }
         func file(_ name: String, _ text: String) -> String { file(name, Array(text.utf8)) }
@@ -212,7 +214,7 @@ func jsonNumbers(_ text: String) -> [Double] {
             ["perceptron", "--data", iris, "--precision", "f16"], ["nearest-mean"],
             ["perceptron", "--data", iris, "--seed", "-3"],
         ] {
-            let run = try BackpropProcess.run(arguments)
+            let run = try ClassifierCLI.run(arguments)
             #expect(run.status != 0 && run.status != -1000, "\(arguments)")
             #expect(run.stdout.isEmpty, "\(arguments)")
             #expect(run.stderr.hasPrefix("Error: "), "\(arguments): \(run.stderr)")
