@@ -43,8 +43,13 @@ public enum CSVError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A binary task, but the label column has one distinct value or more than two.
     case notBinary(path: String, column: String, labels: [String])
 
-    /// A one-line message naming the file and, where it applies, line, column and text.
+    /// A one-line message naming the file and, where it applies, line, column and text (line
+    /// breaks inside names or labels are shown as `\n`).
     public var description: String {
+        String(message.flatMap { $0.isNewline ? Array("\\n") : [$0] })
+    }
+
+    private var message: String {
         switch self {
         case .fileNotFound(let p): return "\(p): no such file"
         case .notAFile(let p): return "\(p): is a folder, not a CSV file"

@@ -51,6 +51,19 @@ public enum CSVLoader {
             binary: binary)
     }
 
+    /// Parses CSV bytes already in memory (`source` names them in messages; for fuzzing and
+    /// network input). Same rules as ``load(path:labelColumn:positive:binary:as:)``.
+    public static func parse<T: BLASScalar>(
+        bytes: [UInt8], source: String = "<bytes>", labelColumn: String? = nil,
+        positive: String? = nil, binary: Bool = false, as: T.Type = T.self
+    ) throws(CSVError) -> LabeledData<T> {
+        var copy = bytes
+        copy.append(0)
+        return try parse(
+            bytes: &copy, source: source, labelColumn: labelColumn, positive: positive,
+            binary: binary)
+    }
+
     /// Reads a whole file, with one 0 byte appended (a terminator for `strtod`).
     static func readFile(_ path: String) throws(CSVError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -66,32 +79,40 @@ public enum CSVLoader {
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))
         }
         if (info.st_mode & S_IFMT) != S_IFREG { throw .notAFile(path: path) }
-        // Read into uninitialised storage sized from fstat, growing if the file is longer (or
-        // reports size 0, like files in /proc); one 0 byte is appended.
-        var capacity = max(Int(info.st_size), 4096) + 1
-        var storage: UnsafeMutablePointer<UInt8> = .allocate(capacity: capacity)
-        defer { storage.deallocate() }
-        var used = 0
-        while true {
-            if used == capacity - 1 {
-                let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-                larger.update(from: storage, count: used)
-                storage.deallocate()
-                storage = larger
-                capacity *= 2
+        // Read straight into the array, sized from fstat (one 0 byte appended later), then
+        // whatever a growing file or a file that reports size 0 (like those in /proc) adds.
+        let size = max(0, Int(info.st_size))
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, initialized in
+            var used = 0
+            while used < size {
+                let n = read(fd, buffer.baseAddress! + used, size - used)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }
+                used += n
             }
-            let n = read(fd, storage + used, capacity - 1 - used)
+            initialized = used
+        }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while failure == 0 {
+            let n = read(fd, &chunk, chunk.count)
             if n < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                if code == EISDIR { throw .notAFile(path: path) }
-                throw .unreadable(path: path, reason: String(cString: strerror(code)))
+                if errno != EINTR { failure = errno }
+                continue
             }
             if n == 0 { break }
-            used += n
+            bytes.append(contentsOf: chunk[0..<n])
         }
-        storage[used] = 0
-        return Array(UnsafeBufferPointer(start: storage, count: used + 1))
+        if failure != 0 {
+            if failure == EISDIR { throw .notAFile(path: path) }
+            throw .unreadable(path: path, reason: String(cString: strerror(failure)))
+        }
+        bytes.append(0)
+        return bytes
     }
 
     /// Parses `bytes` (the file followed by one 0 byte). Quoted cells are unescaped in place.

@@ -4,7 +4,7 @@
 /// `classes[k] ∈ 0..<classNames.count`. For binary data, `classNames[1]` is the positive class
 /// (target `+1`) and `classNames[0]` the negative class (target `−1`); see ``CSVLoader`` for the
 /// rule that orders the names when they come from a file.
-public struct LabeledData<Scalar: BLASScalar>: Sendable {
+public struct LabeledData<Scalar: BLASScalar>: Sendable, Equatable {
     /// The `N × d` features, one sample per row.
     public var features: Matrix<Scalar>
     /// The class index of each sample, `N` entries in `0..<classNames.count`.

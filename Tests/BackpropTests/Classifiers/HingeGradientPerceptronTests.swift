@@ -16,8 +16,8 @@ import Testing
         #expect(rosenblatt.contains { $0.updated })
         var firstDifference: Int? = nil
         for (i, (p, q)) in zip(rosenblatt, gradient).enumerated() {
-            if exactBits(p.weights) != exactBits(q.weights)
-                || exactBits(p.bias) != exactBits(q.bias) || p.updated != q.updated
+            if ClassifierFixtures.exactBits(p.weights) != ClassifierFixtures.exactBits(q.weights)
+                || ClassifierFixtures.exactBits(p.bias) != ClassifierFixtures.exactBits(q.bias) || p.updated != q.updated
                 || p.sample != q.sample
             {
                 firstDifference = i

@@ -2,38 +2,40 @@ import Backprop
 import Foundation
 import Testing
 
-/// The perceptron loop as a textbook writes it, on plain arrays: no library code involved.
-func textbookPerceptron<T: BLASScalar>(x: [[T]], t: [T], eta: T, maxEpochs: Int)
-    -> (w: [T], b: T, mistakes: [Int])
-{
-    var w = [T](repeating: 0, count: x[0].count)
-    var b: T = 0
-    var mistakes: [Int] = []
-    for _ in 0..<maxEpochs {
-        var m = 0
-        for k in 0..<x.count {
-            var z: T = 0
-            for j in 0..<w.count { z += w[j] * x[k][j] }
-            z += b
-            if t[k] * z <= 0 {
-                for j in 0..<w.count { w[j] += eta * x[k][j] * t[k] }
-                b += eta * t[k]
-                m += 1
+extension ClassifierFixtures {
+    /// The perceptron loop as a textbook writes it, on plain arrays: no library code involved.
+    static func textbookPerceptron<T: BLASScalar>(x: [[T]], t: [T], eta: T, maxEpochs: Int)
+        -> (w: [T], b: T, mistakes: [Int])
+    {
+        var w = [T](repeating: 0, count: x[0].count)
+        var b: T = 0
+        var mistakes: [Int] = []
+        for _ in 0..<maxEpochs {
+            var m = 0
+            for k in 0..<x.count {
+                var z: T = 0
+                for j in 0..<w.count { z += w[j] * x[k][j] }
+                z += b
+                if t[k] * z <= 0 {
+                    for j in 0..<w.count { w[j] += eta * x[k][j] * t[k] }
+                    b += eta * t[k]
+                    m += 1
+                }
             }
+            mistakes.append(m)
+            if m == 0 { break }
         }
-        mistakes.append(m)
-        if m == 0 { break }
+        return (w, b, mistakes)
     }
-    return (w, b, mistakes)
-}
 
-/// A data set written to CSV with full-precision numbers (labels -1/1).
-func csvText<T: BLASScalar>(_ d: LabeledData<T>) -> String {
-    var s = "x1,x2,label\n"
-    for k in 0..<d.count {
-        s += "\(d.features[k, 0]),\(d.features[k, 1]),\(d.classNames[d.classes[k]])\n"
+    /// A data set written to CSV with full-precision numbers (labels -1/1).
+    static func csvText<T: BLASScalar>(_ d: LabeledData<T>) -> String {
+        var s = "x1,x2,label\n"
+        for k in 0..<d.count {
+            s += "\(d.features[k, 0]),\(d.features[k, 1]),\(d.classNames[d.classes[k]])\n"
+        }
+        return s
     }
-    return s
 }
 
 @Suite struct PerceptronTests {
@@ -45,12 +47,12 @@ func csvText<T: BLASScalar>(_ d: LabeledData<T>) -> String {
         let positive = ClassLabels.order(Array(Set(plain.labels)))!.last!
         let t = plain.labels.map { $0 == positive ? T(1) : T(-1) }
         let x = plain.x.map { $0.map { T(String($0))! } }
-        let book = textbookPerceptron(x: x, t: t, eta: eta, maxEpochs: maxEpochs)
+        let book = ClassifierFixtures.textbookPerceptron(x: x, t: t, eta: eta, maxEpochs: maxEpochs)
 
         let data = try CSVLoader.load(path: path, binary: true, as: T.self)
         let result = try Perceptron<T>(learningRate: eta, maxEpochs: maxEpochs).train(data, backend: backend)
-        #expect(exactBits(result.weights) == exactBits(book.w))
-        #expect(exactBits(result.bias) == exactBits(book.b))
+        #expect(ClassifierFixtures.exactBits(result.weights) == ClassifierFixtures.exactBits(book.w))
+        #expect(ClassifierFixtures.exactBits(result.bias) == ClassifierFixtures.exactBits(book.b))
         #expect(result.mistakes == book.mistakes)
         #expect(result.converged == (book.mistakes.last == 0))
     }
@@ -67,7 +69,7 @@ func csvText<T: BLASScalar>(_ d: LabeledData<T>) -> String {
             Datasets.elongated(samples: 300, seed: 3), Datasets.xor(samples: 200, seed: 3),
         ]
         for d in sets {
-            try ClassifierFixtures.withFile(csvText(d)) { path in
+            try ClassifierFixtures.withFile(ClassifierFixtures.csvText(d)) { path in
                 try checkTextbook(Double.self, path: path, eta: 0.1, maxEpochs: 200, backend: backend)
                 try checkTextbook(Float.self, path: path, eta: 0.1, maxEpochs: 200, backend: backend)
             }

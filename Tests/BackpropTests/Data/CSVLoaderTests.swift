@@ -273,3 +273,41 @@ import Testing
         #expect(data.features.elements.capacity < 2 * rows * 4)
     }
 }
+
+@Suite struct CSVRobustnessTests {
+    /// Seeded random inputs built from the bytes that matter to the scanner: every one either
+    /// loads or throws a `CSVError` (a trap would end the test process).
+    @Test func randomInputsLoadOrThrow() {
+        let alphabet: [UInt8] = Array("0123456789.,-+eE\"\r\n \tabnNiIfF".utf8) + [0x00, 0xC3, 0xA9, 0xFF, 0xEF, 0xBB, 0xBF]
+        var g = SeededGenerator(seed: 2024)
+        var loaded = 0
+        var failed = 0
+        for _ in 0..<3000 {
+            let n = Int.random(in: 0...60, using: &g)
+            var bytes = (0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] }
+            if Bool.random(using: &g) {
+                // Structured: a header and rows of plausible and implausible cells.
+                let cells = ["1", "-2.5", "3e2", "x", "y", "\"q\"", " 4 ", "\"5\"", "", "nan", "1e999", "é"]
+                let columns = Int.random(in: 1...3, using: &g)
+                var text = (0..<columns).map { "c\($0)" }.joined(separator: ",") + "\n"
+                for _ in 0..<Int.random(in: 0...4, using: &g) {
+                    let width = Bool.random(using: &g) ? columns : Int.random(in: 1...4, using: &g)
+                    text += (0..<width).map { _ in cells[Int.random(in: 0..<cells.count, using: &g)] }
+                        .joined(separator: ",") + (Bool.random(using: &g) ? "\n" : "\r\n")
+                }
+                bytes = Array(text.utf8) + (Int.random(in: 0..<4, using: &g) == 0 ? bytes : [])
+            }
+            let label: String? = [nil, "0", "-1", "b", "7"][Int.random(in: 0..<5, using: &g)]
+            do {
+                let d: LabeledData<Double> = try CSVLoader.parse(bytes: bytes, labelColumn: label)
+                #expect(d.features.elements.allSatisfy { $0.isFinite })
+                #expect(d.count > 0 && d.features.cols > 0)
+                loaded += 1
+            } catch {
+                #expect(!error.description.isEmpty && !error.description.contains("\n"))
+                failed += 1
+            }
+        }
+        #expect(loaded > 0 && failed > 0)
+    }
+}

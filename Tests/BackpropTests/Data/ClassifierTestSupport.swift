@@ -33,7 +33,7 @@ enum ClassifierFixtures {
         let folder = makeFolder()
         defer { removeFolder(folder) }
         let path = folder.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        try! Data(bytes).write(to: URL(fileURLWithPath: path))
         return try body(path)
     }
 
@@ -81,6 +81,15 @@ enum ClassifierFixtures {
         }
         return (x, labels)
     }
+
+    /// The exact bits of a Float or Double (sign, exponent, significand), for bit-for-bit checks
+    /// (`-0.0` and `0.0` differ; NaNs with the same payload are equal).
+    static func exactBits<T: BinaryFloatingPoint>(_ x: T) -> [UInt64] {
+    [x.sign == .minus ? 1 : 0, UInt64(x.exponentBitPattern), UInt64(x.significandBitPattern)]
+}
+
+    /// ``exactBits(_:)`` of every element.
+    static func exactBits<T: BinaryFloatingPoint>(_ xs: [T]) -> [[UInt64]] { xs.map { exactBits($0) } }
 }
 
 extension CSVError {
@@ -117,12 +126,3 @@ extension CSVError {
         }
     }
 }
-
-/// The exact bits of a Float or Double (sign, exponent, significand), for bit-for-bit checks
-/// (`-0.0` and `0.0` differ; NaNs with the same payload are equal).
-func exactBits<T: BinaryFloatingPoint>(_ x: T) -> [UInt64] {
-    [x.sign == .minus ? 1 : 0, UInt64(x.exponentBitPattern), UInt64(x.significandBitPattern)]
-}
-
-/// ``exactBits(_:)`` of every element.
-func exactBits<T: BinaryFloatingPoint>(_ xs: [T]) -> [[UInt64]] { xs.map { exactBits($0) } }
