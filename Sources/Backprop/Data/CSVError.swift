@@ -52,7 +52,7 @@ public enum CSVError: Error, Equatable, Sendable, CustomStringConvertible {
     private var message: String {
         switch self {
         case .fileNotFound(let p): return "\(p): no such file"
-        case .notAFile(let p): return "\(p): is a folder, not a CSV file"
+        case .notAFile(let p): return "\(p): is a folder (or another special file), not a CSV file"
         case .unreadable(let p, let reason): return "\(p): cannot be read (\(reason))"
         case .empty(let p): return "\(p): the file is empty (expected a header row and data rows)"
         case .noRows(let p): return "\(p): the file has a header but no data rows"

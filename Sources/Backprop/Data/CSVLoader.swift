@@ -66,6 +66,14 @@ public enum CSVLoader {
 
     /// Reads a whole file, with one 0 byte appended (a terminator for `strtod`).
     static func readFile(_ path: String) throws(CSVError) -> [UInt8] {
+        // stat before open: a folder or a FIFO is refused without opening (or blocking on) it.
+        var info = stat()
+        if stat(path, &info) != 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .fileNotFound(path: path) }
+            throw .unreadable(path: path, reason: String(cString: strerror(code)))
+        }
+        if (info.st_mode & S_IFMT) != S_IFREG { throw .notAFile(path: path) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let code = errno
@@ -74,12 +82,7 @@ public enum CSVLoader {
             throw .unreadable(path: path, reason: String(cString: strerror(code)))
         }
         defer { close(fd) }
-        var info = stat()
-        if fstat(fd, &info) != 0 {
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        if (info.st_mode & S_IFMT) != S_IFREG { throw .notAFile(path: path) }
-        // Read straight into the array, sized from fstat (one 0 byte appended later), then
+        // Read straight into the array, sized from stat (one 0 byte appended later), then
         // whatever a growing file or a file that reports size 0 (like those in /proc) adds.
         let size = max(0, Int(info.st_size))
         var failure: Int32 = 0

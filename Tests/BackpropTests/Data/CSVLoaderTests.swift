@@ -131,7 +131,13 @@ import Testing
         #expect(throws: CSVError.notAFile(path: folder.path)) {
             _ = try CSVLoader.load(path: folder.path, as: Double.self)
         }
-        #expect(CSVError.notAFile(path: "d").description == "d: is a folder, not a CSV file")
+        // A named pipe is refused without blocking on it.
+        let fifo = folder.appendingPathComponent("pipe.csv").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        #expect(throws: CSVError.notAFile(path: fifo)) {
+            _ = try CSVLoader.load(path: fifo, as: Double.self)
+        }
+        #expect(CSVError.notAFile(path: "d").description == "d: is a folder (or another special file), not a CSV file")
     }
 
     @Test func emptyAndHeaderOnly() {
