@@ -22,6 +22,9 @@ public enum StabilityExperiment {
         public var losses: [Double]
         /// The step at which the loss or a parameter stopped being finite, or `nil`.
         public var divergedAtStep: Int?
+        /// `λ_max` at the parameters the run ended with (`nil` when it diverged). A run above the
+        /// bound that did not diverge has usually moved to where `λ_max < 2/γ`.
+        public var finalLambdaMax: Double?
         /// Whether training stopped on a non-finite loss or parameter.
         public var diverged: Bool { divergedAtStep != nil }
         /// The last recorded loss.
@@ -82,16 +85,18 @@ public enum StabilityExperiment {
             let gamma = factor * bound
             var losses: [Double] = []
             var divergedAt: Int? = nil
+            var finalLambda: Double? = nil
             do {
                 _ = try Trainer.train(
                     &copy, inputs: inputs, targets: targets,
                     options: TrainingOptions(steps: steps, learningRate: gamma, backend: backend),
                     progressEvery: 1, progress: { losses.append($0.loss); return true })
                 losses.append(Double(copy.loss(inputs, targets, backend: backend)))
+                finalLambda = copy.hessian(inputs, targets, backend: backend).largestEigenvalue(seed: seed).lambdaMax
             } catch {
                 divergedAt = error.step
             }
-            return Run(factor: factor, learningRate: gamma, losses: losses, divergedAtStep: divergedAt)
+            return Run(factor: factor, learningRate: gamma, losses: losses, divergedAtStep: divergedAt, finalLambdaMax: finalLambda)
         }
         return Result(
             lambdaMax: lambda, bound: bound, powerIteration: power, below: train(belowFactor),

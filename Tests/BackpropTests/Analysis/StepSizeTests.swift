@@ -70,3 +70,22 @@ private func stabilityExperimentOnALinearModel<T: BLASScalar>(_: T.Type) throws 
         try StabilityExperiment.run(network: net, inputs: x, targets: x, steps: 3, lambdaMax: 0)
     }
 }
+
+@Test func stabilityExperimentOnATanhNetworkForXOR() throws {
+    // Observed behaviour on a real network (deterministic from the seeds): 0.9·2/λ_max
+    // converges, 2·2/λ_max blows up; 1.1·2/λ_max converges here too, having moved to a point
+    // where λ_max < 2/γ (the bound is local to the starting point).
+    let x = Matrix<Double>([[0, 0], [0, 1], [1, 0], [1, 1]])
+    let t = Matrix<Double>(column: [-1, 1, 1, -1])
+    let net = Network<Double>(sizes: [2, 4, 1], hidden: .tanh, loss: .mse, seed: 1)
+    let dense = try net.hessian(x, t).dense().eigenvalues()
+    let r = try StabilityExperiment.run(network: net, inputs: x, targets: t, steps: 500, aboveFactor: 2, seed: 1)
+    #expect(abs(r.lambdaMax - dense.last!) < 1e-8 * dense.last!)
+    #expect(dense.first! < 0)
+    #expect(!r.below.diverged && r.below.finalLoss < 1e-20)
+    #expect(r.above.diverged)
+    let slightlyAbove = try StabilityExperiment.run(network: net, inputs: x, targets: t, steps: 500, lambdaMax: r.lambdaMax)
+    #expect(slightlyAbove.powerIteration == nil)
+    #expect(!slightlyAbove.above.diverged)
+    #expect(slightlyAbove.above.finalLambdaMax! < 2 / slightlyAbove.above.learningRate)
+}
