@@ -86,6 +86,8 @@ public final class Tape<Scalar: BLASScalar> {
 
     /// Forgets every recorded node and releases the leaves, keeping all buffers for the next
     /// recording. Handles from before the reset become invalid.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func reset() {
         nodes.removeAll(keepingCapacity: true)
         leaves.removeAll(keepingCapacity: true)
@@ -98,12 +100,16 @@ public final class Tape<Scalar: BLASScalar> {
 
     /// A leaf that requires a gradient: after ``backward(from:)``, ``gradient(of:)`` gives
     /// `∂E/∂value`. The matrix is shared, not copied.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func parameter(_ value: Matrix<Scalar>) -> Variable<Scalar> {
         leaf(value, requiresGradient: true)
     }
 
     /// A leaf without a gradient (network inputs, targets, masks). The matrix is shared, not
     /// copied.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func constant(_ value: Matrix<Scalar>) -> Variable<Scalar> {
         leaf(value, requiresGradient: false)
     }
@@ -242,6 +248,8 @@ public final class Tape<Scalar: BLASScalar> {
     ///   ``AutodiffError/tapeConsumed`` when `backward` already ran since the last ``reset()``,
     ///   ``AutodiffError/noParameterDependence(node:)`` when `root` depends on no parameter.
     ///   Nothing is changed when it throws.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func backward(from root: Variable<Scalar>) throws(AutodiffError) {
         let r = index(root, "backward")
         if isConsumed { throw .tapeConsumed }
@@ -275,6 +283,8 @@ public final class Tape<Scalar: BLASScalar> {
     // MARK: Reading results
 
     /// The value of `v` (a copy).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func value(of v: Variable<Scalar>) -> Matrix<Scalar> {
         let i = index(v, "value(of:)")
         let n = nodes[i]
@@ -288,6 +298,8 @@ public final class Tape<Scalar: BLASScalar> {
     }
 
     /// The value of a 1×1 `v` (for example a loss) as a scalar.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func scalar(of v: Variable<Scalar>) -> Scalar {
         let i = index(v, "scalar(of:)")
         if nodes[i].count != 1 {
