@@ -84,7 +84,15 @@ public final class BackpropWorkspace<Scalar: BLASScalar> {
     public var layerCount: Int { sizes.count - 1 }
 
     /// Whether this workspace fits `network` (same sizes).
-    public func fits(_ network: Network<Scalar>) -> Bool { network.sizes == sizes }
+    public func fits(_ network: Network<Scalar>) -> Bool {
+        // Compared layer by layer: `network.sizes` would build an array (a heap allocation).
+        if network.layers.count != sizes.count - 1 { return false }
+        for l in 0..<network.layers.count
+        where network.layers[l].inputSize != sizes[l] || network.layers[l].outputSize != sizes[l + 1] {
+            return false
+        }
+        return true
+    }
 
     /// Runs `body` with in-place access to ``gradient`` (its weight and bias tensors can then be
     /// written simultaneously without copy-on-write).

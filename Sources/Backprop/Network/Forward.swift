@@ -33,6 +33,8 @@ extension DenseLayer {
 
 extension Network {
     /// The network's outputs `y = a^(L)` for a batch `x` (`N × d_0` → `N × d_L`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: Matrix<Scalar>, backend: Backend = .blas) -> Matrix<Scalar> {
         checkInput(x.rows, x.cols, "Network.forward")
         var current = x
@@ -47,6 +49,8 @@ extension Network {
     }
 
     /// `E = 1/N Σ_k E_k(y_k, t_k)` for the batch `x` (`N × d_0`) and targets `t` (`N × d_L`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func loss(_ x: Matrix<Scalar>, _ t: Matrix<Scalar>, backend: Backend = .blas) -> Scalar {
         let y = forward(x, backend: backend)
         checkTargets(t.rows, t.cols, rows: x.rows, "Network.loss")
@@ -68,9 +72,12 @@ extension Network {
             shapeMismatch("Network.forward", "batch of \(n) rows, the workspace holds \(ws.batchSize)")
         }
         ws.rowsInUse = n
+        // a^(0) = x (copied, so that the workspace holds the whole pass).
         let a0 = ws.activation(0, rows: n)
-        for i in 0..<n {
-            for j in 0..<x.cols { a0[i, j] = x[i, j] }
+        if x.isTransposed {
+            for i in 0..<n { for j in 0..<x.cols { a0[i, j] = x[i, j] } }
+        } else {
+            for i in 0..<n { (a0.base + i * a0.ld).update(from: x.base + i * x.ld, count: x.cols) }
         }
         for l in 1...layers.count {
             layers[l - 1].forward(
@@ -81,6 +88,8 @@ extension Network {
     }
 
     /// `E` through `workspace` (forward pass only, no allocation).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func loss(
         _ x: MatrixView<Scalar>, _ t: MatrixView<Scalar>, workspace: BackpropWorkspace<Scalar>,
         backend: Backend = .blas

@@ -126,7 +126,9 @@ enum LayerElementwise {
     static func zeroMasked<T: BLASScalar>(_ m: inout Matrix<T>, mask: Matrix<T>) {
         let needsWrite = m.withUnsafeBufferPointer { mp in
             mask.withUnsafeBufferPointer { kp in
-                (0..<mp.count).contains { kp[$0] == 0 && mp[$0] != 0 }
+                // A plain loop: `contains(where:)` would box each index in unoptimised builds.
+                for i in 0..<mp.count where kp[i] == 0 && mp[i] != 0 { return true }
+                return false
             }
         }
         if !needsWrite { return }

@@ -4,6 +4,17 @@
 /// `sizes = [d_0, d_1, …, d_L]` gives the input size `d_0` and each layer's output size; layer `l`
 /// (0-based) maps `d_l → d_{l+1}`. Rows are samples: `forward` of an `N × d_0` batch gives the
 /// `N × d_L` outputs.
+///
+/// Where each part of the engine lives (folder `Network/`):
+/// - `Forward.swift`: `z^(l) = a^(l−1)·W^(l−1,l) + b^(l)`, `a^(l) = g(z^(l))`;
+/// - `Backpropagation.swift`: the layer-wise δ and `∂E/∂W` (gemm with transpose flags);
+/// - `NeuronwiseBackpropagation.swift`: the lecture's per-neuron loops (the reference);
+/// - `LayerElementwise.swift`: bias add, `g`, `g′ ⊙ δ`, column sums (shared by both backends);
+/// - `BackpropWorkspace.swift`, `TrainingStep.swift`: allocation-free steps `θ ← θ − γ∇E`;
+/// - `Parameters.swift`, `NetworkGradient.swift`: flat parameter vectors and gradients;
+/// - `LectureExample.swift`: the lecture's 7-neuron network.
+///
+/// The numerical gradient and the gradient check are in `Gradients/`.
 public struct Network<Scalar: BLASScalar>: Equatable, Sendable {
     /// The layers, input to output.
     public var layers: [DenseLayer<Scalar>]
@@ -46,9 +57,9 @@ public struct Network<Scalar: BLASScalar>: Equatable, Sendable {
     public var sizes: [Int] { (layers.first.map { [$0.inputSize] } ?? []) + layers.map(\.outputSize) }
 
     /// Number of inputs `d_0`.
-    public var inputSize: Int { layers.first?.inputSize ?? 0 }
+    public var inputSize: Int { layers.isEmpty ? 0 : layers[0].inputSize }
     /// Number of outputs `d_L`.
-    public var outputSize: Int { layers.last?.outputSize ?? 0 }
+    public var outputSize: Int { layers.isEmpty ? 0 : layers[layers.count - 1].outputSize }
 
     /// Total number of parameters (weights and biases of every layer).
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }

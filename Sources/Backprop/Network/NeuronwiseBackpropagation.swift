@@ -16,6 +16,8 @@ extension Network {
     ///
     /// Masked connections do not exist for this loop (they are skipped), so their gradient is
     /// zero, as for the lecture's sparse 7-neuron network.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func neuronwiseGradient(_ x: Matrix<Scalar>, _ t: Matrix<Scalar>)
         -> (loss: Scalar, gradient: NetworkGradient<Scalar>)
     {

@@ -34,6 +34,25 @@ extension Network {
         }
     }
 
+    /// Calls `body` with a writable view of every parameter tensor, in place, in the order of
+    /// ``NetworkGradient/namedTensors``: tensor `2l` is `W` of layer `l` (`d_l × d_{l+1}`), tensor
+    /// `2l + 1` its bias (`1 × d_{l+1}`). Masked entries are zeroed again afterwards.
+    ///
+    /// This is the hook for optimisers other than plain ``update(by:learningRate:)`` (momentum,
+    /// Adam): writing through the views allocates nothing when the network's storage is not
+    /// shared with a copy.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func withMutableParameterTensors(
+        _ body: (_ index: Int, _ tensor: MutableMatrixView<Scalar>) throws -> Void
+    ) rethrows {
+        for l in 0..<layers.count {
+            try layers[l].weightStorage.withMutableView { try body(2 * l, $0) }
+            try layers[l].biasStorage.withMutableView { try body(2 * l + 1, $0) }
+            layers[l].applyMask()
+        }
+    }
+
     /// The same network in another precision (masks, activations and loss included).
     public func converted<T: BLASScalar>(to: T.Type = T.self) -> Network<T> {
         Network<T>(layers: layers.map { $0.converted(to: T.self) }, loss: loss)

@@ -3,6 +3,8 @@
 extension Network {
     /// `θ ← θ − γ·g` for every weight and bias (`g` must have this network's shapes; traps
     /// otherwise). Masked weights and biases stay zero. Updates in place, without allocating.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func update(by g: NetworkGradient<Scalar>, learningRate: Scalar) {
         if g.weights.count != layers.count {
             shapeMismatch("Network.update", "gradient has \(g.weights.count) layers, network has \(layers.count)")
@@ -20,6 +22,8 @@ extension Network {
     ///
     /// Returns `E(θ)` before the step. After the first call with a workspace, no heap allocation
     /// happens (the buffers of the workspace and the parameters are reused in place).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @discardableResult
     public mutating func trainingStep(
         _ x: MatrixView<Scalar>, _ t: MatrixView<Scalar>, learningRate: Scalar,
