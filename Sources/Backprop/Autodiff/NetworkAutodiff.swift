@@ -15,6 +15,8 @@ extension Network {
     /// with a connectivity mask `M` uses `W_l ⊙ M` (and `b_l ⊙ M_b` for a bias mask), which makes
     /// the gradients of masked entries exactly zero.
     @discardableResult
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func recordLoss(on tape: Tape<Scalar>, _ x: Matrix<Scalar>, _ t: Matrix<Scalar>)
         -> Variable<Scalar>
     {
@@ -35,6 +37,8 @@ extension Network {
     /// ``recordLoss(on:_:_:)``: the same numbers as the layer-wise
     /// ``gradient(_:_:backend:)`` (up to rounding), from forward code only. Allocates a tape;
     /// use ``autodiffTrainingStep(x:t:learningRate:tape:backend:)`` in loops.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func autodiffGradient(_ x: Matrix<Scalar>, _ t: Matrix<Scalar>, backend: Backend = .blas)
         -> (loss: Scalar, gradient: NetworkGradient<Scalar>)
     {

@@ -17,7 +17,7 @@
 /// exist, the tape order is already a topological order of the graph.
 ///
 /// **Backward.** ``backward(from:)`` seeds `∂E/∂E = 1` and visits the nodes once, from `E` back
-/// to the first one, applying the derivative table (``differentiate(_:)``): each node adds its
+/// to the first one, applying the derivative table (`differentiate(_:)`, in `Operation.swift`): each node adds its
 /// contribution to the gradient of each of its inputs. When a node is visited, all of its
 /// consumers (later nodes) have already contributed, so its gradient is complete. The cost is one
 /// pass over the graph (linear in its size), not one pass per path. No recursion: deep graphs
@@ -35,9 +35,23 @@
 /// ``AutodiffError/tapeConsumed`` and recording traps, until ``reset()``. `reset()` forgets the
 /// nodes but keeps every buffer, so when the next step records the same operations with the same
 /// shapes, node `i` reuses buffer `i` (same address): a steady-state training step allocates
-/// nothing on the heap. Leaves (``parameter(_:)-1r0yl``, ``constant(_:)-8x3tb``) are not copied:
-/// the tape shares the caller's matrix until `reset()` (or ``update(_:with:learningRate:)``)
-/// releases it.
+/// nothing on the heap. Leaves (`parameter(_:)`, `constant(_:)`) are not copied: the tape shares
+/// the caller's matrix until `reset()` (or ``update(_:with:learningRate:)``) releases it, so a
+/// training loop can update the matrix in place afterwards.
+///
+/// A training loop (``Network/autodiffTrainingStep(x:t:learningRate:tape:backend:)`` is this for
+/// a ``Network``):
+/// ```swift
+/// for batch in batches {
+///     tape.reset()
+///     let W = tape.parameter(weight), b = tape.parameter(bias)
+///     let E = tape.dense(tape.constant(batch.x), weight: W, bias: b, activation: .identity)
+///         .loss(.mse, target: tape.constant(batch.t))
+///     try tape.backward(from: E)
+///     tape.update(&weight, with: W, learningRate: 0.1)   // in place: θ ← θ − γ·∂E/∂θ
+///     tape.update(&bias, with: b, learningRate: 0.1)
+/// }
+/// ```
 ///
 /// Handles (``Variable``) from before a `reset()` or from another tape trap when used. Matrix
 /// products run on ``backend`` (`A·B`, `dC·Bᵀ`, `Aᵀ·dC` through gemm with transpose flags; the
@@ -86,6 +100,8 @@ public final class Tape<Scalar: BLASScalar> {
 
     /// Forgets every recorded node and releases the leaves, keeping all buffers for the next
     /// recording. Handles from before the reset become invalid.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func reset() {
         nodes.removeAll(keepingCapacity: true)
         leaves.removeAll(keepingCapacity: true)
@@ -98,12 +114,16 @@ public final class Tape<Scalar: BLASScalar> {
 
     /// A leaf that requires a gradient: after ``backward(from:)``, ``gradient(of:)`` gives
     /// `∂E/∂value`. The matrix is shared, not copied.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func parameter(_ value: Matrix<Scalar>) -> Variable<Scalar> {
         leaf(value, requiresGradient: true)
     }
 
     /// A leaf without a gradient (network inputs, targets, masks). The matrix is shared, not
     /// copied.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func constant(_ value: Matrix<Scalar>) -> Variable<Scalar> {
         leaf(value, requiresGradient: false)
     }
@@ -242,6 +262,8 @@ public final class Tape<Scalar: BLASScalar> {
     ///   ``AutodiffError/tapeConsumed`` when `backward` already ran since the last ``reset()``,
     ///   ``AutodiffError/noParameterDependence(node:)`` when `root` depends on no parameter.
     ///   Nothing is changed when it throws.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func backward(from root: Variable<Scalar>) throws(AutodiffError) {
         let r = index(root, "backward")
         if isConsumed { throw .tapeConsumed }
@@ -265,7 +287,7 @@ public final class Tape<Scalar: BLASScalar> {
             i -= 1
         }
 
-        // Values that depend on a parameter but not reach `root` have gradient exactly zero.
+        // Values that depend on a parameter but do not reach `root` have gradient exactly zero.
         for j in 0..<nodes.count where nodes[j].requiresGradient && !gradientWritten[j] {
             gradients[j].reserve(nodes[j].count).update(repeating: 0, count: nodes[j].count)
             gradientWritten[j] = true
@@ -275,6 +297,8 @@ public final class Tape<Scalar: BLASScalar> {
     // MARK: Reading results
 
     /// The value of `v` (a copy).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func value(of v: Variable<Scalar>) -> Matrix<Scalar> {
         let i = index(v, "value(of:)")
         let n = nodes[i]
@@ -288,6 +312,8 @@ public final class Tape<Scalar: BLASScalar> {
     }
 
     /// The value of a 1×1 `v` (for example a loss) as a scalar.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func scalar(of v: Variable<Scalar>) -> Scalar {
         let i = index(v, "scalar(of:)")
         if nodes[i].count != 1 {

@@ -35,39 +35,63 @@ public struct Variable<Scalar: BLASScalar> {
 
 extension Variable {
     /// `self · other` (matrix product through gemm). See ``Tape/matmul(_:_:)``.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func matmul(_ other: Variable) -> Variable { tape.matmul(self, other) }
 
     /// `self + 1·b`: the row `b` (`1 × cols`) added to every row. See ``Tape/addBias(_:_:)``.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func addingBias(_ b: Variable) -> Variable { tape.addBias(self, b) }
 
     /// `g(self)` elementwise. See ``Tape/activation(_:_:)``.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func applying(_ g: Activation) -> Variable { tape.activation(self, g) }
 
     /// `E = loss(self, t)`, 1×1. See ``Tape/loss(_:_:_:)``.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func loss(_ loss: Loss, target t: Variable) -> Variable { tape.loss(self, t, loss) }
 
     /// `Σ_ij self_ij` (1×1).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func sum() -> Variable { tape.sum(self) }
 
     /// The mean of all elements (1×1).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func mean() -> Variable { tape.mean(self) }
 
     /// Columns `range` of `self`. See ``Tape/columns(_:_:)``.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func columns(_ range: Range<Int>) -> Variable { tape.columns(self, range) }
 
     /// `C = A + B` elementwise (a 1×1 operand is broadcast).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func + (a: Variable, b: Variable) -> Variable { a.tape.add(a, b) }
 
     /// `C = A − B` elementwise (a 1×1 operand is broadcast).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func - (a: Variable, b: Variable) -> Variable { a.tape.subtract(a, b) }
 
     /// `C = A ⊙ B` elementwise (a 1×1 operand is broadcast, so for scalars this is the
     /// ordinary product `a·w`).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func * (a: Variable, b: Variable) -> Variable { a.tape.multiply(a, b) }
 
     /// `C = s·A` for a constant `s`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func * (s: Scalar, a: Variable) -> Variable { a.tape.scale(a, by: s) }
 
     /// `C = −A`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static prefix func - (a: Variable) -> Variable { a.tape.scale(a, by: -1) }
 }

@@ -3,6 +3,8 @@ extension Tape {
     ///
     /// Backward: `dZ += dA ⊙ g′(Z)`, with `g′` from ``Activation/derivative(_:output:)`` (the
     /// one definition of each derivative, which may use the stored output `A`).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func activation(_ z: Variable<Scalar>, _ g: Activation) -> Variable<Scalar> {
         let iz = index(z, "activation")
         let i = record(.activation(g), z.rows, z.cols, iz, requiresGradient: z.requiresGradient)

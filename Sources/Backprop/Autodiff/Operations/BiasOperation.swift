@@ -3,6 +3,8 @@ extension Tape {
     /// layer broadcast over the batch.
     ///
     /// Backward: `dX += dC`, `db += 1ᵀ·dC` (the column sums of `dC`, through gemv).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func addBias(_ x: Variable<Scalar>, _ b: Variable<Scalar>) -> Variable<Scalar> {
         let ix = index(x, "addBias")
         let ib = index(b, "addBias")

@@ -3,6 +3,8 @@ extension Tape {
     /// ``concatenateColumns(_:)`` this lets a graph split features into branches.
     ///
     /// Backward: `dX[:, range] += dC` (the other columns of `dX` receive nothing).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func columns(_ x: Variable<Scalar>, _ range: Range<Int>) -> Variable<Scalar> {
         let ix = index(x, "columns")
         if range.lowerBound < 0 || range.upperBound > x.cols {
@@ -36,6 +38,8 @@ extension Tape {
     /// (`N × Σ d_k`). Merges the branches of a multi-branch network.
     ///
     /// Backward: `dX_k += dC[:, columns of X_k]`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func concatenateColumns(_ parts: [Variable<Scalar>]) -> Variable<Scalar> {
         guard let firstPart = parts.first else {
             fatalError("Tape.concatenateColumns: needs at least one matrix")
@@ -68,6 +72,8 @@ extension Tape {
     }
 
     /// `C = [A B]` (two matrices side by side).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func concatenateColumns(_ a: Variable<Scalar>, _ b: Variable<Scalar>) -> Variable<Scalar> {
         concatenateColumns([a, b])
     }

@@ -14,6 +14,8 @@ extension Tape {
     /// dW += Xᵀ·dZ            (gemm, X transposed by flag)
     /// dX += dZ·Wᵀ            (gemm, W transposed by flag; skipped when X is a constant)
     /// ```
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func dense(
         _ x: Variable<Scalar>, weight w: Variable<Scalar>, bias b: Variable<Scalar>,
         activation g: Activation

@@ -3,6 +3,8 @@ extension Tape {
     /// broadcast to the other's shape.
     ///
     /// Backward: `dA += dC`, `dB += dC` (a broadcast 1×1 operand receives `Σ dC`).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func add(_ a: Variable<Scalar>, _ b: Variable<Scalar>) -> Variable<Scalar> {
         elementwise(.add, a, b, "add")
     }
@@ -10,6 +12,8 @@ extension Tape {
     /// `C = A − B` elementwise (same shapes, or a broadcast 1×1 operand).
     ///
     /// Backward: `dA += dC`, `dB −= dC`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func subtract(_ a: Variable<Scalar>, _ b: Variable<Scalar>) -> Variable<Scalar> {
         elementwise(.subtract, a, b, "subtract")
     }
@@ -18,6 +22,8 @@ extension Tape {
     /// is the ordinary product).
     ///
     /// Backward: `dA += dC ⊙ B`, `dB += dC ⊙ A`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func multiply(_ a: Variable<Scalar>, _ b: Variable<Scalar>) -> Variable<Scalar> {
         elementwise(.multiply, a, b, "multiply")
     }
@@ -104,6 +110,8 @@ extension Tape {
     /// `C = s·A` for a constant scalar `s`.
     ///
     /// Backward: `dA += s·dC`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func scale(_ a: Variable<Scalar>, by s: Scalar) -> Variable<Scalar> {
         let ia = index(a, "scale")
         let i = record(.scale(s), a.rows, a.cols, ia, requiresGradient: a.requiresGradient)

@@ -5,6 +5,8 @@ extension Tape {
     /// The forward pass calls ``Loss/gradient(_:_:into:)``, which returns `E` and writes
     /// `∂E/∂Y` (including the `1/N`) into the node's auxiliary buffer, so every loss and its
     /// derivative have exactly one definition. Backward: `dY += dE · ∂E/∂Y`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func loss(_ y: Variable<Scalar>, _ t: Variable<Scalar>, _ loss: Loss) -> Variable<Scalar> {
         let iy = index(y, "loss")
         let it = index(t, "loss")
@@ -22,6 +24,8 @@ extension Tape {
     }
 
     /// `E = loss(Y, T)` with the targets given as a matrix (recorded as a constant).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func loss(_ y: Variable<Scalar>, target: Matrix<Scalar>, _ loss: Loss) -> Variable<Scalar> {
         self.loss(y, constant(target), loss)
     }

@@ -4,6 +4,8 @@ extension Tape {
     /// Backward: `dA += dC·Bᵀ` (`m×n · n×k`) and `dB += Aᵀ·dC` (`k×m · m×n`), both as gemms with
     /// a transpose flag; nothing is transposed by copying. For a layer `Z = A·W` these are the
     /// lecture's `δ⁽ˡ⁻¹⁾ = δ⁽ˡ⁾Wᵀ` and `∂E/∂W = A⁽ˡ⁻¹⁾ᵀδ⁽ˡ⁾`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func matmul(_ a: Variable<Scalar>, _ b: Variable<Scalar>) -> Variable<Scalar> {
         let ia = index(a, "matmul")
         let ib = index(b, "matmul")

@@ -2,6 +2,8 @@ extension Tape {
     /// `s = Σ_ij X_ij`, a 1×1 value.
     ///
     /// Backward: `dX += ds` (every element).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func sum(_ x: Variable<Scalar>) -> Variable<Scalar> {
         reduce(.sum, x, "sum", scale: 1)
     }
@@ -9,6 +11,8 @@ extension Tape {
     /// `s = 1/(N·d) Σ_ij X_ij`, the mean of all elements of the `N × d` matrix `X`, a 1×1 value.
     ///
     /// Backward: `dX += ds / (N·d)`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func mean(_ x: Variable<Scalar>) -> Variable<Scalar> {
         reduce(.mean, x, "mean", scale: 1 / Scalar(max(1, x.rows * x.cols)))
     }
