@@ -266,10 +266,11 @@ struct JSONParser {
     }
 }
 
-/// JSON text writers used for headers and metadata values (deterministic: no whitespace).
-enum JSONText {
+/// JSON text writers used for headers and metadata values (deterministic: no whitespace), and by
+/// the command line's JSON output.
+public enum JSONText {
     /// `s` as a JSON string literal, with `"`, `\` and control characters escaped.
-    static func quoted(_ s: String) -> String {
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
