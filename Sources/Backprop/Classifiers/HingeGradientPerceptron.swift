@@ -28,13 +28,8 @@ public struct HingeGradientPerceptron<Scalar: BLASScalar>: Sendable {
     public init(
         learningRate: Scalar = 1, maxEpochs: Int = 100, shuffle: Bool = false, seed: UInt64 = 0
     ) {
-        if !(learningRate.isFinite && learningRate > 0) {
-            fatalError(
-                "HingeGradientPerceptron: the learning rate must be finite and > 0, got \(learningRate)")
-        }
-        if maxEpochs < 1 {
-            fatalError("HingeGradientPerceptron: maxEpochs must be ≥ 1, got \(maxEpochs)")
-        }
+        LinearTraining.checkSettings(
+            "HingeGradientPerceptron", learningRate: learningRate, maxEpochs: maxEpochs)
         self.learningRate = learningRate
         self.maxEpochs = maxEpochs
         self.shuffle = shuffle

@@ -29,10 +29,7 @@ public struct Perceptron<Scalar: BLASScalar>: Sendable {
     public init(
         learningRate: Scalar = 1, maxEpochs: Int = 100, shuffle: Bool = false, seed: UInt64 = 0
     ) {
-        if !(learningRate.isFinite && learningRate > 0) {
-            fatalError("Perceptron: the learning rate must be finite and > 0, got \(learningRate)")
-        }
-        if maxEpochs < 1 { fatalError("Perceptron: maxEpochs must be ≥ 1, got \(maxEpochs)") }
+        LinearTraining.checkSettings("Perceptron", learningRate: learningRate, maxEpochs: maxEpochs)
         self.learningRate = learningRate
         self.maxEpochs = maxEpochs
         self.shuffle = shuffle
@@ -127,6 +124,15 @@ public struct PerceptronResult<Scalar: BLASScalar>: Sendable, Equatable {
 /// The epoch loop shared by ``Perceptron`` and ``HingeGradientPerceptron``: order, stopping rule,
 /// step reports and the result. `visit` handles one sample and says whether it updated.
 enum LinearTraining {
+    /// Traps (a programmer error: the command line validates user input first) unless the
+    /// learning rate is finite and positive and `maxEpochs ≥ 1`.
+    static func checkSettings<T: BLASScalar>(_ caller: String, learningRate: T, maxEpochs: Int) {
+        if !(learningRate.isFinite && learningRate > 0) {
+            fatalError("\(caller): the learning rate must be finite and > 0, got \(learningRate)")
+        }
+        if maxEpochs < 1 { fatalError("\(caller): maxEpochs must be ≥ 1, got \(maxEpochs)") }
+    }
+
     /// `z = wᵀx + b`, summed left to right.
     @inline(__always)
     static func textbookScore<T: BLASScalar>(
