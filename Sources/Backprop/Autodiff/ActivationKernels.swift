@@ -91,4 +91,40 @@ enum ActivationKernels {
             for k in 0..<count { d[k] = dA[k] * g.derivative(z[k], output: a[k]) }
         }
     }
+
+    /// `D = dA ⊙ g′(Z, A)` for an `rows × cols` matrix and, in the same pass, its column sums
+    /// `db = 1ᵀ·D` (overwritten): the bias gradient of a dense layer without a second sweep.
+    /// `d` may be the same memory as `z`.
+    static func backwardWithColumnSums<T: BLASScalar>(
+        _ g: Activation, z: UnsafePointer<T>, a: UnsafePointer<T>, dA: UnsafePointer<T>,
+        into d: UnsafeMutablePointer<T>, columnSums db: UnsafeMutablePointer<T>, rows: Int,
+        cols: Int
+    ) {
+        switch g {
+        case .identity: columnSumsLoop(.identity, z, a, dA, d, db, rows, cols)
+        case .tanh: columnSumsLoop(.tanh, z, a, dA, d, db, rows, cols)
+        case .sigmoid: columnSumsLoop(.sigmoid, z, a, dA, d, db, rows, cols)
+        case .relu: columnSumsLoop(.relu, z, a, dA, d, db, rows, cols)
+        case .leakyReLU: columnSumsLoop(.leakyReLU, z, a, dA, d, db, rows, cols)
+        case .softplus: columnSumsLoop(.softplus, z, a, dA, d, db, rows, cols)
+        case .step: columnSumsLoop(.step, z, a, dA, d, db, rows, cols)
+        case .shiftedReLU: columnSumsLoop(.shiftedReLU, z, a, dA, d, db, rows, cols)
+        }
+    }
+
+    @inline(__always)
+    static func columnSumsLoop<T: BLASScalar>(
+        _ g: Activation, _ z: UnsafePointer<T>, _ a: UnsafePointer<T>, _ dA: UnsafePointer<T>,
+        _ d: UnsafeMutablePointer<T>, _ db: UnsafeMutablePointer<T>, _ rows: Int, _ cols: Int
+    ) {
+        db.update(repeating: 0, count: cols)
+        for r in 0..<rows {
+            let o = r &* cols
+            for j in 0..<cols {
+                let v = dA[o &+ j] * g.derivative(z[o &+ j], output: a[o &+ j])
+                d[o &+ j] = v
+                db[j] += v
+            }
+        }
+    }
 }

@@ -98,6 +98,24 @@ struct AutodiffNetworkTests {
     @Test("training step: autodiff = hand-written layer-wise step (Float)")
     func trainingFloat() { Self.checkTraining(Float.self, tolerance: 1e-5) }
 
+    @Test("empty batch: E = 0 and zero gradients, like the layer-wise engine", arguments: Backend.allCases)
+    func emptyBatch(backend: Backend) {
+        let net: Network<Double> = Self.network([3, 4, 2], hidden: .tanh, loss: .mse, seed: 9)
+        let x = Matrix<Double>(rows: 0, cols: 3)
+        let t = Matrix<Double>(rows: 0, cols: 2)
+        let autodiff = net.autodiffGradient(x, t, backend: backend)
+        let layerwise = net.gradient(x, t, backend: backend)
+        #expect(autodiff.loss == 0 && layerwise.loss == 0)
+        #expect(autodiff.gradient == layerwise.gradient)
+        #expect(autodiff.gradient.weights.allSatisfy { $0.elements.allSatisfy { $0 == 0 } })
+        // And a tape whose only bias op sees zero rows (the ones vector was never needed before).
+        let tape = Tape<Double>(backend: backend)
+        let b = tape.parameter(Matrix<Double>(row: [1, 2]))
+        let e = tape.constant(Matrix<Double>(rows: 0, cols: 2)).addingBias(b).sum() + b.sum()
+        #expect(throws: Never.self) { try tape.backward(from: e) }
+        #expect(tape.gradient(of: b) == Matrix(row: [1, 1]))
+    }
+
     @Test("autodiff training reduces the loss on XOR")
     func trainsXOR() {
         var net = Network<Double>(sizes: [2, 8, 1], hidden: .tanh, output: .identity, loss: .mse, seed: 3)

@@ -70,6 +70,11 @@ enum AutodiffCheck {
         return worst
     }
 
+    /// `|a − b| / max(|a|, |b|)` (0 when equal): for exact formulas, where no floor is needed.
+    static func relativeError(_ a: Double, _ b: Double) -> Double {
+        a == b ? 0 : abs(a - b) / max(abs(a), abs(b))
+    }
+
     /// Largest relative difference `|a − b| / max(|a|, |b|, floor)` over two equally shaped
     /// matrices (trapping on different shapes would hide the failure; this reports ∞).
     static func relativeDifference<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, floor: Double = 1e-12)

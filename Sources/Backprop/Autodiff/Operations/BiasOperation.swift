@@ -40,7 +40,7 @@ extension Tape {
     /// one gemv `dCᵀ·1` on the tape's backend.
     func accumulateColumnSums(_ dC: MatrixView<Scalar>, into db: GradientSink<Scalar>) {
         let n = dC.rows
-        if onesCount < n {
+        if onesCount < n || ones.base == nil {
             ones.reserve(n).update(repeating: 1, count: n)
             onesCount = n
         }

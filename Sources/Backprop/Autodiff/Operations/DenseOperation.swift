@@ -10,7 +10,7 @@ extension Tape {
     /// Backward (the lecture's layer-wise equations):
     /// ```
     /// dZ  = dA ⊙ g′(Z)      (written over Z, which is no longer needed)
-    /// db += 1ᵀ·dZ            (column sums, gemv)
+    /// db += 1ᵀ·dZ            (column sums: in the same pass as dZ, or one gemv)
     /// dW += Xᵀ·dZ            (gemm, X transposed by flag)
     /// dX += dZ·Wᵀ            (gemm, W transposed by flag; skipped when X is a constant)
     /// ```
@@ -41,19 +41,27 @@ extension Tape {
 
     func denseBackward(_ i: Int, _ node: TapeNode<Scalar>, _ g: Activation) {
         let dA = gradientView(i)
-        let dZ: MatrixView<Scalar>
-        if g == .identity {
-            dZ = dA
-        } else {
-            // dZ = dA ⊙ g′(Z, A), overwriting Z in the auxiliary buffer.
+        var dZ = dA
+        var biasDone = false
+        let db = gradientSink(node.c)
+        if g != .identity {
+            // dZ = dA ⊙ g′(Z, A), overwriting Z in the auxiliary buffer; when this is the first
+            // contribution to db, its column sums are taken in the same pass.
             let z = auxiliaries[i].base.unsafelyUnwrapped
             let a = UnsafePointer(values[i].base.unsafelyUnwrapped)
-            ActivationKernels.backward(
-                g, z: z, a: a, dA: dA.base, into: z, count: node.count, accumulate: false)
+            if let db, db.first {
+                ActivationKernels.backwardWithColumnSums(
+                    g, z: z, a: a, dA: dA.base, into: z, columnSums: db.base, rows: node.rows,
+                    cols: node.cols)
+                biasDone = true
+            } else {
+                ActivationKernels.backward(
+                    g, z: z, a: a, dA: dA.base, into: z, count: node.count, accumulate: false)
+            }
             dZ = MatrixView(UnsafePointer(z), rows: node.rows, cols: node.cols)
         }
         let backend = self.backend
-        if let db = gradientSink(node.c) { accumulateColumnSums(dZ, into: db) }
+        if let db, !biasDone { accumulateColumnSums(dZ, into: db) }
         if let dW = gradientSink(node.b) {
             withValue(node.a) { x in backend.gemm(x.transposed, dZ, beta: dW.beta, into: dW.view) }
         }
