@@ -48,12 +48,17 @@ public struct Communicator {
     /// every rank. The order in which MPI adds is its own (fixed for a given `P`, message size and
     /// implementation, but not across them).
     public func allreduce<T: MPIScalar>(_ buffer: inout [T], _ op: ReductionOperation) throws(MPIError) {
+        try allreduce(&buffer, op, datatype: T.mpiDatatype)
+    }
+
+    /// ``allreduce(_:_:)`` with an explicit datatype matching `T` (for generic callers).
+    public func allreduce<T>(_ buffer: inout [T], _ op: ReductionOperation, datatype: MPI_Datatype) throws(MPIError) {
         let chunks = mpiChunks(count: buffer.count, limit: maxElementsPerCall)
         let code: Int32 = buffer.withUnsafeMutableBufferPointer { b in
             for c in chunks {
                 let rc = MPI_Allreduce(
                     cmpi_in_place(), b.baseAddress.map { UnsafeMutableRawPointer($0 + c.lowerBound) },
-                    Int32(c.count), T.mpiDatatype, op.handle, handle)
+                    Int32(c.count), datatype, op.handle, handle)
                 if rc != MPI_SUCCESS { return rc }
             }
             return MPI_SUCCESS
@@ -64,11 +69,16 @@ public struct Communicator {
     /// `MPI_Allgather`: every rank sends `send` (the same count on every rank) and gets the
     /// concatenation `send_0 ++ send_1 ++ … ++ send_{P−1}` in rank order.
     public func allgather<T: MPIScalar>(_ send: [T]) throws(MPIError) -> [T] {
+        try allgather(send, datatype: T.mpiDatatype)
+    }
+
+    /// ``allgather(_:)`` with an explicit datatype matching `T` (for generic callers).
+    public func allgather<T>(_ send: [T], datatype: MPI_Datatype) throws(MPIError) -> [T] {
         let p = try size()
         let chunks = mpiChunks(count: send.count, limit: maxElementsPerCall)
-        if chunks.count == 1 { return try gatherChunk(send, chunks[0], ranks: p) }
+        if chunks.count == 1 { return try gatherChunk(send, chunks[0], ranks: p, datatype) }
         var parts: [[T]] = []
-        for c in chunks { parts.append(try gatherChunk(send, c, ranks: p)) }
+        for c in chunks { parts.append(try gatherChunk(send, c, ranks: p, datatype)) }
         // parts[k] holds chunk k of rank 0, of rank 1, …; reorder to rank-major.
         var out: [T] = []
         out.reserveCapacity(p * send.count)
@@ -81,13 +91,13 @@ public struct Communicator {
     }
 
     /// One `MPI_Allgather` of `send[c]` from every rank: `P · c.count` elements in rank order.
-    private func gatherChunk<T: MPIScalar>(_ send: [T], _ c: Range<Int>, ranks p: Int) throws(MPIError) -> [T] {
+    private func gatherChunk<T>(_ send: [T], _ c: Range<Int>, ranks p: Int, _ datatype: MPI_Datatype) throws(MPIError) -> [T] {
         var code: Int32 = MPI_SUCCESS
         let recv = [T](unsafeUninitializedCapacity: max(1, p * c.count)) { r, k in
             code = send.withUnsafeBufferPointer { s in
                 MPI_Allgather(
-                    s.baseAddress.map { UnsafeRawPointer($0 + c.lowerBound) }, Int32(c.count), T.mpiDatatype,
-                    UnsafeMutableRawPointer(r.baseAddress!), Int32(c.count), T.mpiDatatype, handle)
+                    s.baseAddress.map { UnsafeRawPointer($0 + c.lowerBound) }, Int32(c.count), datatype,
+                    UnsafeMutableRawPointer(r.baseAddress!), Int32(c.count), datatype, handle)
             }
             k = code == MPI_SUCCESS ? p * c.count : 0
         }

@@ -1,4 +1,5 @@
 import Backprop
+import CMPI
 
 /// Sharded, bit-reproducible combining across MPI ranks: shard `s` belongs to rank `s mod P`;
 /// every rank computes the partials of its shards, they are exchanged with one `MPI_Allgather`,
@@ -27,31 +28,21 @@ public final class ShardedMPICombiner: GradientCombiner {
     public func ownedShards(of shardCount: Int) -> [Int] { Array(stride(from: rank, to: shardCount, by: size)) }
 
     /// Allgathers the partials and adds all `S` in shard order.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func combine<Scalar: BLASScalar>(_ partials: [[Scalar]], shardCount: Int) throws -> [Scalar] {
         let slots = (shardCount + size - 1) / size
         guard let m = partials.first?.count else {
             fatalError("ShardedMPICombiner: rank \(rank) owns no shard of \(shardCount); use shards ≥ ranks (\(size))")
         }
-        var send = [Scalar]()
-        send.reserveCapacity(slots * m)
-        for p in partials { send.append(contentsOf: p) }
-        send.append(contentsOf: repeatElement(0, count: (slots - partials.count) * m))
+        var send = [Scalar](repeating: 0, count: slots * m)
+        for (i, p) in partials.enumerated() { send.replaceSubrange((i * m)..<((i + 1) * m), with: p) }
         let t0 = MPI.time
-        let all = try Self.gather(send, communicator)
+        let all = try communicator.allgather(send, datatype: mpiDatatype(Scalar.self))
         communicationSeconds += MPI.time - t0
         // Shard s is slot s / P of rank s mod P.
-        let ordered = (0..<shardCount).map { s -> [Scalar] in
-            let start = ((s % size) * slots + s / size) * m
-            return Array(all[start..<(start + m)])
-        }
-        return ShardedGradient.sumInShardOrder(ordered)
-    }
-
-    /// Allgather for a generic `BLASScalar` (Float or Double).
-    static func gather<Scalar: BLASScalar>(_ send: [Scalar], _ c: Communicator) throws(MPIError) -> [Scalar] {
-        if let f = send as? [Float] { return try c.allgather(f) as! [Scalar] }
-        if let d = send as? [Double] { return try c.allgather(d) as! [Scalar] }
-        fatalError("ShardedMPICombiner: no MPI datatype for \(Scalar.self)")
+        let offsets = (0..<shardCount).map { s in ((s % size) * slots + s / size) * m }
+        return ShardedGradient.sumInShardOrder(all, partialLength: m, offsets: offsets)
     }
 }
 
@@ -78,22 +69,23 @@ public final class AllreduceMPICombiner: GradientCombiner {
     public func ownedShards(of shardCount: Int) -> [Int] { Array(stride(from: rank, to: shardCount, by: size)) }
 
     /// Local shard-order sum, then `MPI_Allreduce(SUM)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func combine<Scalar: BLASScalar>(_ partials: [[Scalar]], shardCount: Int) throws -> [Scalar] {
         guard !partials.isEmpty else {
             fatalError("AllreduceMPICombiner: rank \(rank) owns no shard of \(shardCount); use shards ≥ ranks (\(size))")
         }
         var local = ShardedGradient.sumInShardOrder(partials)
         let t0 = MPI.time
-        if var f = local as? [Float] {
-            try communicator.allreduce(&f, .sum)
-            local = f as! [Scalar]
-        } else if var d = local as? [Double] {
-            try communicator.allreduce(&d, .sum)
-            local = d as! [Scalar]
-        } else {
-            fatalError("AllreduceMPICombiner: no MPI datatype for \(Scalar.self)")
-        }
+        try communicator.allreduce(&local, .sum, datatype: mpiDatatype(Scalar.self))
         communicationSeconds += MPI.time - t0
         return local
     }
+}
+
+/// The MPI datatype of a `BLASScalar` (`MPI_FLOAT` for Float, `MPI_DOUBLE` for Double).
+func mpiDatatype<Scalar: BLASScalar>(_: Scalar.Type) -> MPI_Datatype {
+    if Scalar.self == Float.self { return Float.mpiDatatype }
+    if Scalar.self == Double.self { return Double.mpiDatatype }
+    fatalError("no MPI datatype for \(Scalar.self)")
 }

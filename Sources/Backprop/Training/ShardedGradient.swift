@@ -81,6 +81,8 @@ public enum ShardedGradient {
     /// `p_s` for rows `rows` of `x` (`N × d_0`) and `t` (`N × d_L`): `P` gradient sums, the loss
     /// sum and the number of correctly classified rows (length `P + 2`). An empty range gives zeros.
     /// `workspace.batchSize` must be at least `rows.count`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func partialSum<Scalar: BLASScalar>(
         of network: Network<Scalar>, _ x: MatrixView<Scalar>, _ t: MatrixView<Scalar>,
         rows: Range<Int>, workspace: BackpropWorkspace<Scalar>, backend: Backend = .blas
@@ -112,6 +114,8 @@ public enum ShardedGradient {
     }
 
     /// `((p_0 + p_1) + p_2) + …` elementwise (traps on unequal lengths or no partials).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func sumInShardOrder<Scalar: BLASScalar>(_ partials: [[Scalar]]) -> [Scalar] {
         guard var acc = partials.first else { fatalError("sumInShardOrder: no partials") }
         for s in 1..<partials.count {
@@ -121,6 +125,28 @@ public enum ShardedGradient {
             acc.withUnsafeMutableBufferPointer { a in
                 partials[s].withUnsafeBufferPointer { b in
                     for i in 0..<a.count { a[i] += b[i] }
+                }
+            }
+        }
+        return acc
+    }
+
+    /// `((p_0 + p_1) + p_2) + …` where `p_i = buffer[offsets[i] ..< offsets[i] + partialLength]`
+    /// (partials laid out in one buffer, e.g. as received from other processes).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public static func sumInShardOrder<Scalar: BLASScalar>(
+        _ buffer: [Scalar], partialLength m: Int, offsets: [Int]
+    ) -> [Scalar] {
+        guard let first = offsets.first else { fatalError("sumInShardOrder: no partials") }
+        if offsets.contains(where: { $0 < 0 || $0 + m > buffer.count }) {
+            fatalError("sumInShardOrder: offsets \(offsets) with length \(m) exceed the buffer of \(buffer.count)")
+        }
+        var acc = Array(buffer[first..<(first + m)])
+        acc.withUnsafeMutableBufferPointer { a in
+            buffer.withUnsafeBufferPointer { b in
+                for o in offsets.dropFirst() {
+                    for i in 0..<m { a[i] += b[o + i] }
                 }
             }
         }
@@ -149,6 +175,8 @@ public enum ShardedGradient {
     }
 
     /// The full-batch gradient `g = total[0..<P] / N` of `total` (from ``total(of:_:_:batch:shards:combiner:workspace:backend:)``).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func gradient<Scalar: BLASScalar>(
         fromTotal total: [Scalar], rows n: Int, like network: Network<Scalar>
     ) -> NetworkGradient<Scalar> {
@@ -237,9 +265,7 @@ public enum ShardedTrainer {
                 break
             }
             let g = ShardedGradient.gradient(fromTotal: total, rows: rows, like: network)
-            let theta = network.parameters
-            let flat = g.flattened
-            for i in 0..<p where !(theta[i] - gamma * flat[i]).isFinite {
+            if !updateStaysFinite(network.parameters, g.flattened, gamma) {
                 throw TrainingDivergedError(step: step, learningRate: options.learningRate, what: "a parameter")
             }
             network.update(by: g, learningRate: gamma)
@@ -277,7 +303,17 @@ public enum ShardedTrainer {
         (options.stopWhenAllCorrect && accuracy == 1) || (options.lossTolerance.map { loss < $0 } ?? false)
     }
 
+    /// Whether `θ_i − γ·g_i` is finite for every `i`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func updateStaysFinite<Scalar: BLASScalar>(_ theta: [Scalar], _ g: [Scalar], _ gamma: Scalar) -> Bool {
+        for i in 0..<theta.count where !(theta[i] - gamma * g[i]).isFinite { return false }
+        return true
+    }
+
     /// The rows of `m` in the order `indices`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private static func gather<Scalar: BLASScalar>(_ m: Matrix<Scalar>, _ indices: [Int]) -> Matrix<Scalar> {
         var out = [Scalar]()
         out.reserveCapacity(m.count)

@@ -29,6 +29,10 @@ private func waveData<T: BLASScalar>(_: T.Type, rows: Int, seed: UInt64) -> (Mat
     let p: [[Float]] = [[1e8], [1], [-1e8]]
     #expect(ShardedGradient.sumInShardOrder(p) == [0])
     #expect(ShardedGradient.sumInShardOrder([p[0], p[2], p[1]]) == [1])
+    // The same partials laid out in one buffer (slots 2, 0, 1), summed in the order of `offsets`.
+    let buffer: [Float] = [-1e8, 7, 1e8, 7, 1, 7]
+    #expect(ShardedGradient.sumInShardOrder(buffer, partialLength: 2, offsets: [2, 4, 0]) == [0, 21])
+    #expect(ShardedGradient.sumInShardOrder(buffer, partialLength: 2, offsets: [2, 0, 4]) == [1, 21])
 }
 
 private func shardedGradientMatchesFullGradient<T: BLASScalar>(_: T.Type, tolerance: T) throws {
