@@ -36,6 +36,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Exercises every collective under mpirun (run by the tests).
+        .executableTarget(name: "mpi-collectives-check", dependencies: ["BackpropMPI"]),
+
         // MARK: Tests (MPI tests skip when mpirun is missing)
         .testTarget(
             name: "BackpropMPITests",

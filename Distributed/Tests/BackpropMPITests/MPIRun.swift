@@ -35,14 +35,17 @@ enum MPIRun {
 
     /// `mpirun --timeout T -np P backprop-mpi args` (as root where needed, oversubscribed, one
     /// OpenBLAS thread per rank, shared memory between ranks).
-    static func mpi(np: Int, _ args: [String], timeout: Int = 60, btl: String = "self,vader") throws -> Result {
+    static func mpi(
+        np: Int, _ args: [String], timeout: Int = 60, btl: String = "self,vader", executable: String? = nil
+    ) throws -> Result {
         var env = ProcessInfo.processInfo.environment
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         env["OMPI_MCA_btl"] = btl
         let launcher = [
             "--timeout", "\(timeout)", "--oversubscribe", "--bind-to", "none",
-            "-x", "OPENBLAS_NUM_THREADS=1", "-np", "\(np)", executable,
+            "-x", "OPENBLAS_NUM_THREADS=1", "-np", "\(np)",
+            executable.map { productsDir.appendingPathComponent($0).path } ?? Self.executable,
         ]
         return try run(mpirun!, launcher + args, env: env, timeout: Double(timeout))
     }
