@@ -46,6 +46,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write the trained parameters here (rank 0, atomically).") var out: String?
     @Flag(help: "Ignore an MPI launcher and train in this process only.") var local = false
     @Option(name: .customLong("mpi-chunk"), help: .hidden) var mpiChunk: Int?
+    @Option(name: .customLong("inject-fault"), help: .hidden) var injectFault: String?
 
     func run() throws {
         let job = Job.start(local: local, maxElementsPerCall: mpiChunk)
@@ -69,6 +70,7 @@ struct TrainCommand: ParsableCommand {
         if let batch, batch < 1 { return "--batch \(batch) must be ≥ 1" }
         if data == nil && samples < 1 { return "--samples \(samples) must be ≥ 1" }
         if mpiChunk.map({ $0 < 1 || $0 > Int(Int32.max) }) ?? false { return "--mpi-chunk must be in 1…\(Int32.max)" }
+        if let injectFault, Fault(injectFault) == nil { return "--inject-fault \(injectFault): expected KIND@RANK:STEP" }
         return nil
     }
 
@@ -141,20 +143,17 @@ struct TrainCommand: ParsableCommand {
         _ network: inout Network<T>, _ x: Matrix<T>, _ t: Matrix<T>, _ options: TrainingOptions, _ job: Job,
         _ progress: @escaping (TrainingProgress) -> Bool
     ) throws -> TrainingResult {
-        guard let c = job.communicator else {
-            return try ShardedTrainer.train(
+        let fault = injectFault.flatMap(Fault.init)
+        func train<C: GradientCombiner>(_ combiner: C) throws -> TrainingResult {
+            try ShardedTrainer.train(
                 &network, inputs: x, targets: t, options: options, shards: shards,
-                combiner: LocalGradientCombiner(), progressEvery: progressEvery, progress: progress)
+                combiner: FaultInjectingCombiner(combiner, fault: fault, rank: job.rank),
+                progressEvery: progressEvery, progress: progress)
         }
+        guard let c = job.communicator else { return try train(LocalGradientCombiner()) }
         switch mode {
-        case .sharded:
-            return try ShardedTrainer.train(
-                &network, inputs: x, targets: t, options: options, shards: shards,
-                combiner: try ShardedMPICombiner(communicator: c), progressEvery: progressEvery, progress: progress)
-        case .allreduce:
-            return try ShardedTrainer.train(
-                &network, inputs: x, targets: t, options: options, shards: shards,
-                combiner: try AllreduceMPICombiner(communicator: c), progressEvery: progressEvery, progress: progress)
+        case .sharded: return try train(try ShardedMPICombiner(communicator: c))
+        case .allreduce: return try train(try AllreduceMPICombiner(communicator: c))
         }
     }
 }

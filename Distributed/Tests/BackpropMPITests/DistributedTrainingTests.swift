@@ -95,6 +95,23 @@ struct DistributedTrainingTests {
         #expect(lines.count == 1, "\(r.output)")
     }
 
+    @Test(arguments: ["sharded", "allreduce"])
+    func aNaNFromOneRankStopsEveryRankAtTheSameStep(mode: String) throws {
+        let r = try MPIRun.mpi(np: 2, ["train", "--shards", "2", "--steps", "20", "--mode", mode, "--inject-fault", "nan@1:5"], timeout: 30)
+        #expect(!r.timedOut, "\(r.output)")
+        #expect(r.status == 1, "\(r.output)")
+        let lines = r.output.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        #expect(lines == ["error: training diverged at step 5: a parameter became NaN or infinite with learning rate 0.1; try a smaller learning rate (e.g. 0.01). The parameters of step 4 were kept."], "\(r.output)")
+    }
+
+    @Test func aRankThatDiesEndsTheJobWithoutAHang() throws {
+        let r = try MPIRun.mpi(np: 2, ["train", "--shards", "2", "--steps", "50", "--inject-fault", "exit@1:5"], timeout: 30)
+        #expect(!r.timedOut, "\(r.output)")
+        #expect(r.status == 3, "\(r.output)")
+        #expect(r.output.contains("rank 1: injected fault, exiting at step 5"))
+        #expect(r.seconds < 30)
+    }
+
     @Test func tooFewShardsIsReportedOnce() throws {
         let r = try MPIRun.mpi(np: 2, ["train", "--shards", "1", "--steps", "1"], timeout: 30)
         #expect(r.status != 0)
