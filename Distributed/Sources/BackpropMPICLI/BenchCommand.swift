@@ -44,7 +44,7 @@ struct BenchCommand: ParsableCommand {
                 let sharded = try ShardedMPICombiner(communicator: c)
                 let (step, comm) = try time(net0, x, t, sharded, job)
                 let slots = (shards + job.size - 1) / job.size
-                let pure = try collectiveTime(c) { try c.allgather([T](repeating: 1, count: slots * values)) }
+                let pure = try collectiveTime(c) { _ = try c.allgather([T](repeating: 1, count: slots * values)) }
                 job.say(String(format: "%@  P=%d  sharded    %.3f ms/step  (in combine %.3f ms; allgather alone %.3f ms, %d values/rank)", shape, job.size, step, comm, pure, slots * values))
                 let reduce = try AllreduceMPICombiner(communicator: c)
                 let (step2, comm2) = try time(net0, x, t, reduce, job)
