@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// Kernel benchmarks for Backprop (blas vs naive backend), a nested package so that the root
+// Kernel and training-step benchmarks for Backprop (blas vs naive backend), a nested package so that the root
 // package's `swift build` / `swift test` never build package-benchmark.
 //
 // Run: `scripts/bench-kernels` from the repository root, or
@@ -27,6 +27,14 @@ let package = Package(
                 .product(name: "Backprop", package: "Backprop"),
             ],
             path: "Benchmarks/KernelBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "StepBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Backprop", package: "Backprop"),
+            ],
+            path: "Benchmarks/StepBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
         // Prints the OpenBLAS core and thread count the benchmarks run with (not a benchmark).
         .executableTarget(

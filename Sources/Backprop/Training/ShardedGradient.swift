@@ -187,17 +187,51 @@ public enum ShardedGradient {
     }
 }
 
-/// The lecture's training loop (see ``Trainer``) with every batch gradient computed as a sum of
-/// `S` fixed shards (``ShardedGradient``), combined by a ``GradientCombiner``: with
-/// ``LocalGradientCombiner`` in one process, or across MPI ranks (the `Distributed/` package).
-///
-/// Same contract as ``Trainer/train(_:inputs:targets:options:progressEvery:progress:)``: full batch
-/// by default, mini-batches of a seeded permutation (new each epoch) when `options.batchSize` is
-/// set — each batch sharded the same way —, the same stopping rules, divergence check and progress
-/// callback. The recorded loss and accuracy are the batch's (before the update), from the combined
-/// shard sums. Every process must call this with the same data, network, options and `shards`.
+/// Batch gradients as sums of `S` fixed row shards (``ShardedGradient``), combined by a
+/// ``GradientCombiner``: all shards in one process (``LocalGradientCombiner``) or across MPI ranks
+/// (the `Distributed/` package). Every process must evaluate the same batches.
+public struct ShardedGradientSource<Scalar: BLASScalar, Combiner: GradientCombiner>: BatchGradientSource {
+    /// `S`, the number of shards per batch.
+    public let shards: Int
+    /// How the shard partials are added up.
+    public let combiner: Combiner
+    /// Buffers for one shard.
+    let workspace: BackpropWorkspace<Scalar>
+    /// `∇E` of the last batch.
+    public private(set) var gradient: NetworkGradient<Scalar>
+
+    /// A source for `network`'s shape and batches of up to `batchSize` rows split into `shards`.
+    public init(network: Network<Scalar>, batchSize: Int, shards: Int, combiner: Combiner) {
+        if shards < 1 { fatalError("ShardedGradientSource: shards \(shards) must be ≥ 1") }
+        self.shards = shards
+        self.combiner = combiner
+        workspace = BackpropWorkspace(
+            network: network, batchSize: max(1, ShardPlan(rows: batchSize, shards: shards).largestShard))
+        gradient = NetworkGradient(zerosLike: network)
+    }
+
+    /// The shard-ordered total of the batch: `E` and the accuracy from its loss and count sums,
+    /// `∇E` = gradient sum / n.
+    public mutating func evaluate(
+        _ network: Network<Scalar>, _ x: MatrixView<Scalar>, _ t: MatrixView<Scalar>,
+        backend: Backend
+    ) throws -> (loss: Scalar, accuracy: Double) {
+        let total = try ShardedGradient.total(
+            of: network, x, t, batch: 0..<x.rows, shards: shards, combiner: combiner,
+            workspace: workspace, backend: backend)
+        let p = network.parameterCount
+        let rows = x.rows
+        gradient = ShardedGradient.gradient(fromTotal: total, rows: rows, like: network)
+        return (total[p] / Scalar(rows), Double(total[p + 1]) / Double(rows))
+    }
+}
+
+/// The lecture's training loop (``Trainer``) with every batch gradient a sum of `S` fixed shards
+/// added in shard order (``ShardedGradientSource``), so that 1, 2 or 4 processes — or one process
+/// without MPI — give bit-identical parameters for the same `S` (with one BLAS thread).
 public enum ShardedTrainer {
-    /// Trains `network` on `inputs` (`N × d_0`), `targets` (`N × d_L`) with `shards` shards per batch.
+    /// Trains `network` on `inputs` (`N × d_0`), `targets` (`N × d_L`) with `shards` shards per
+    /// batch; the contract of ``Trainer/train(_:inputs:targets:options:progressEvery:progress:)``.
     ///
     /// - Throws: ``TrainingDivergedError`` when the loss or a parameter would become NaN or ±∞
     ///   (the network keeps the last finite parameters), or the combiner's error.
@@ -206,120 +240,11 @@ public enum ShardedTrainer {
         options: TrainingOptions, shards: Int, combiner: C, progressEvery: Int = 0,
         progress: ((TrainingProgress) -> Bool)? = nil
     ) throws -> TrainingResult {
-        let n = inputs.rows
-        if inputs.cols != network.inputSize || targets.rows != n
-            || targets.cols != network.outputSize || n == 0
-        {
-            fatalError("ShardedTrainer.train: inputs \(inputs.rows)×\(inputs.cols) and targets \(targets.rows)×\(targets.cols) do not fit the network \(network.sizes)")
-        }
-        if options.steps < 0 || !(options.learningRate > 0) || !options.learningRate.isFinite || shards < 1 {
-            fatalError("ShardedTrainer.train: steps \(options.steps), learning rate \(options.learningRate) and shards \(shards) must be ≥ 0, > 0 and ≥ 1")
-        }
-        let batch = min(options.batchSize ?? n, n)
-        if batch < 1 { fatalError("ShardedTrainer.train: batch size \(batch) must be ≥ 1") }
-        let gamma = Scalar(options.learningRate)
-        let workspace = BackpropWorkspace(network: network, batchSize: max(1, ShardPlan(rows: batch, shards: shards).largestShard))
-        let miniBatch = batch < n
-        let p = network.parameterCount
-
-        var x = inputs
-        var t = targets
-        var permutation = Array(0..<n)
-        var generator = SeededGenerator(seed: options.seed)
-        var position = n
-
-        var history: [TrainingRecord] = []
-        let clock = ContinuousClock()
-        let start = clock.now
-        var samplesSeen = 0
-        var stopReason = StopReason.completedSteps
-        if options.steps == 0 { return TrainingResult(history: [], stopReason: .completedSteps) }
-
-        for step in 1...options.steps {
-            var range = 0..<n
-            if miniBatch {
-                if position >= n {
-                    permutation.shuffle(using: &generator)
-                    x = gather(inputs, permutation)
-                    t = gather(targets, permutation)
-                    position = 0
-                }
-                range = position..<min(n, position + batch)
-                position = range.upperBound
-            }
-            let total = try x.withView { xv in
-                try t.withView { tv in
-                    try ShardedGradient.total(
-                        of: network, xv, tv, batch: range, shards: shards, combiner: combiner,
-                        workspace: workspace, backend: options.backend)
-                }
-            }
-            let rows = range.count
-            let loss = Double(total[p] / Scalar(rows))
-            let accuracy = Double(total[p + 1]) / Double(rows)
-            if !loss.isFinite {
-                throw TrainingDivergedError(step: step, learningRate: options.learningRate, what: "the loss")
-            }
-            if !miniBatch && shouldStop(loss: loss, accuracy: accuracy, options) {
-                stopReason = options.stopWhenAllCorrect && accuracy == 1 ? .allCorrect : .lossBelowTolerance
-                break
-            }
-            let g = ShardedGradient.gradient(fromTotal: total, rows: rows, like: network)
-            if !updateStaysFinite(network.parameters, g.flattened, gamma) {
-                throw TrainingDivergedError(step: step, learningRate: options.learningRate, what: "a parameter")
-            }
-            network.update(by: g, learningRate: gamma)
-            history.append(TrainingRecord(step: step, loss: loss, accuracy: accuracy))
-            samplesSeen += rows
-
-            if miniBatch && position >= n && (options.stopWhenAllCorrect || options.lossTolerance != nil) {
-                let y = network.forward(inputs, backend: options.backend)
-                let fullLoss = Double(network.loss.value(y, targets))
-                let fullAccuracy = network.loss.accuracy(y, targets)
-                if shouldStop(loss: fullLoss, accuracy: fullAccuracy, options) {
-                    stopReason = options.stopWhenAllCorrect && fullAccuracy == 1 ? .allCorrect : .lossBelowTolerance
-                    break
-                }
-            }
-
-            if let progress, progressEvery > 0, step % progressEvery == 0 || step == options.steps {
-                let d = clock.now - start
-                let elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-                let snapshot = TrainingProgress(
-                    step: step, totalSteps: options.steps, loss: loss, accuracy: accuracy,
-                    samplesPerSecond: elapsed > 0 ? Double(samplesSeen) / elapsed : 0,
-                    elapsedSeconds: elapsed,
-                    remainingSeconds: elapsed / Double(step) * Double(options.steps - step))
-                if !progress(snapshot) {
-                    stopReason = .interrupted
-                    break
-                }
-            }
-        }
-        return TrainingResult(history: history, stopReason: stopReason)
-    }
-
-    private static func shouldStop(loss: Double, accuracy: Double, _ options: TrainingOptions) -> Bool {
-        (options.stopWhenAllCorrect && accuracy == 1) || (options.lossTolerance.map { loss < $0 } ?? false)
-    }
-
-    /// Whether `θ_i − γ·g_i` is finite for every `i`.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    static func updateStaysFinite<Scalar: BLASScalar>(_ theta: [Scalar], _ g: [Scalar], _ gamma: Scalar) -> Bool {
-        for i in 0..<theta.count where !(theta[i] - gamma * g[i]).isFinite { return false }
-        return true
-    }
-
-    /// The rows of `m` in the order `indices`.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    private static func gather<Scalar: BLASScalar>(_ m: Matrix<Scalar>, _ indices: [Int]) -> Matrix<Scalar> {
-        var out = [Scalar]()
-        out.reserveCapacity(m.count)
-        m.withUnsafeBufferPointer { src in
-            for i in indices { out.append(contentsOf: src[(i * m.cols)..<((i + 1) * m.cols)]) }
-        }
-        return Matrix(rows: m.rows, cols: m.cols, elements: out)
+        var source = ShardedGradientSource(
+            network: network, batchSize: max(1, min(options.batchSize ?? inputs.rows, inputs.rows)),
+            shards: shards, combiner: combiner)
+        return try Trainer.train(
+            &network, inputs: inputs, targets: targets, options: options, source: &source,
+            progressEvery: progressEvery, progress: progress)
     }
 }

@@ -21,6 +21,29 @@ public enum Trainer {
         options: TrainingOptions, progressEvery: Int = 0,
         progress: ((TrainingProgress) -> Bool)? = nil
     ) throws(TrainingDivergedError) -> TrainingResult {
+        var source = BackpropGradientSource(
+            network: network, batchSize: max(1, min(options.batchSize ?? inputs.rows, inputs.rows)))
+        do {
+            return try train(
+                &network, inputs: inputs, targets: targets, options: options, source: &source,
+                progressEvery: progressEvery, progress: progress)
+        } catch let diverged as TrainingDivergedError {
+            throw diverged
+        } catch {
+            fatalError("Trainer.train: backpropagation threw \(error)")  // it never throws
+        }
+    }
+
+    /// The same loop with the batch gradients of `source` (e.g. a sum of fixed row shards,
+    /// combined across processes).
+    ///
+    /// - Throws: ``TrainingDivergedError``, or what `source` throws.
+    public static func train<Source: BatchGradientSource>(
+        _ network: inout Network<Source.Scalar>, inputs: Matrix<Source.Scalar>,
+        targets: Matrix<Source.Scalar>, options: TrainingOptions, source: inout Source,
+        progressEvery: Int = 0, progress: ((TrainingProgress) -> Bool)? = nil
+    ) throws -> TrainingResult {
+        typealias Scalar = Source.Scalar
         let n = inputs.rows
         if inputs.cols != network.inputSize || targets.rows != n
             || targets.cols != network.outputSize || n == 0
@@ -33,11 +56,10 @@ public enum Trainer {
         let batch = min(options.batchSize ?? n, n)
         if batch < 1 { fatalError("Trainer.train: batch size \(batch) must be ≥ 1") }
         let gamma = Scalar(options.learningRate)
-        let workspace = BackpropWorkspace(network: network, batchSize: batch)
-        var remainderWorkspace: BackpropWorkspace<Scalar>? = nil
         let miniBatch = batch < n
 
-        // Mini-batch state: a permuted copy of the data, refreshed each epoch.
+        // Mini-batch state: a permuted copy of the data, refreshed each epoch; batches are row
+        // ranges of it (views, no copies).
         var shuffledInputs = miniBatch ? inputs : Matrix<Scalar>(rows: 0, cols: 0)
         var shuffledTargets = miniBatch ? targets : Matrix<Scalar>(rows: 0, cols: 0)
         var permutation = Array(0..<(miniBatch ? n : 0))
@@ -54,9 +76,7 @@ public enum Trainer {
         if options.steps == 0 { return TrainingResult(history: [], stopReason: .completedSteps) }
         for step in 1...options.steps {
             var rows = n
-            var loss: Scalar
-            var accuracy: Double
-            let ws: BackpropWorkspace<Scalar>
+            let evaluation: (loss: Scalar, accuracy: Double)
             if miniBatch {
                 if position >= n {
                     permutation.shuffle(using: &generator)
@@ -65,40 +85,23 @@ public enum Trainer {
                     position = 0
                 }
                 rows = min(batch, n - position)
-                if rows == batch {
-                    ws = workspace
-                } else {
-                    if remainderWorkspace?.batchSize != rows {
-                        remainderWorkspace = BackpropWorkspace(network: network, batchSize: rows)
-                    }
-                    ws = remainderWorkspace!
-                }
                 let range = position..<(position + rows)
-                loss = shuffledInputs.withView { xv in
-                    shuffledTargets.withView { tv in
-                        network.backpropagate(
-                            xv.submatrix(rows: range, cols: 0..<xv.cols),
-                            tv.submatrix(rows: range, cols: 0..<tv.cols), workspace: ws,
-                            backend: options.backend)
+                evaluation = try shuffledInputs.withView { xv in
+                    try shuffledTargets.withView { tv in
+                        try source.evaluate(
+                            network, xv.submatrix(rows: range, cols: 0..<xv.cols),
+                            tv.submatrix(rows: range, cols: 0..<tv.cols), backend: options.backend)
                     }
-                }
-                accuracy = shuffledTargets.withView { tv in
-                    network.loss.accuracy(
-                        ws.activation(ws.layerCount, rows: rows).readOnly,
-                        tv.submatrix(rows: range, cols: 0..<tv.cols))
                 }
                 position += rows
             } else {
-                ws = workspace
-                loss = inputs.withView { xv in
-                    targets.withView { tv in
-                        network.backpropagate(xv, tv, workspace: ws, backend: options.backend)
+                evaluation = try inputs.withView { xv in
+                    try targets.withView { tv in
+                        try source.evaluate(network, xv, tv, backend: options.backend)
                     }
                 }
-                accuracy = targets.withView { tv in
-                    network.loss.accuracy(ws.activation(ws.layerCount, rows: n).readOnly, tv)
-                }
             }
+            let (loss, accuracy) = evaluation
 
             if !loss.isFinite {
                 throw TrainingDivergedError(step: step, learningRate: options.learningRate, what: "the loss")
@@ -108,10 +111,10 @@ public enum Trainer {
                 stopReason = options.stopWhenAllCorrect && accuracy == 1 ? .allCorrect : .lossBelowTolerance
                 break
             }
-            if !updateStaysFinite(network, ws.gradient, gamma) {
+            if !updateStaysFinite(network, source.gradient, gamma) {
                 throw TrainingDivergedError(step: step, learningRate: options.learningRate, what: "a parameter")
             }
-            network.update(by: ws.gradient, learningRate: gamma)
+            network.update(by: source.gradient, learningRate: gamma)
             history.append(TrainingRecord(step: step, loss: Double(loss), accuracy: accuracy))
             samplesSeen += rows
 
