@@ -245,6 +245,6 @@ public enum ShardedTrainer {
             shards: shards, combiner: combiner)
         return try Trainer.train(
             &network, inputs: inputs, targets: targets, options: options, source: &source,
-            progressEvery: progressEvery, progress: progress)
+            progressEvery: progressEvery, observe: progress.map { p in { snapshot, _ in p(snapshot) } })
     }
 }

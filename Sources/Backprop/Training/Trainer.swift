@@ -21,12 +21,24 @@ public enum Trainer {
         options: TrainingOptions, progressEvery: Int = 0,
         progress: ((TrainingProgress) -> Bool)? = nil
     ) throws(TrainingDivergedError) -> TrainingResult {
+        try train(
+            &network, inputs: inputs, targets: targets, options: options,
+            progressEvery: progressEvery, observe: progress.map { p in { snapshot, _ in p(snapshot) } })
+    }
+
+    /// ``train(_:inputs:targets:options:progressEvery:progress:)`` with a callback that also sees
+    /// the network after the reported step (finite parameters, e.g. to write a checkpoint).
+    public static func train<Scalar: BLASScalar>(
+        _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>,
+        options: TrainingOptions, progressEvery: Int,
+        observe: ((TrainingProgress, Network<Scalar>) -> Bool)?
+    ) throws(TrainingDivergedError) -> TrainingResult {
         var source = BackpropGradientSource(
             network: network, batchSize: max(1, min(options.batchSize ?? inputs.rows, inputs.rows)))
         do {
             return try train(
                 &network, inputs: inputs, targets: targets, options: options, source: &source,
-                progressEvery: progressEvery, progress: progress)
+                progressEvery: progressEvery, observe: observe)
         } catch let diverged as TrainingDivergedError {
             throw diverged
         } catch {
@@ -41,7 +53,7 @@ public enum Trainer {
     public static func train<Source: BatchGradientSource>(
         _ network: inout Network<Source.Scalar>, inputs: Matrix<Source.Scalar>,
         targets: Matrix<Source.Scalar>, options: TrainingOptions, source: inout Source,
-        progressEvery: Int = 0, progress: ((TrainingProgress) -> Bool)? = nil
+        progressEvery: Int = 0, observe: ((TrainingProgress, Network<Source.Scalar>) -> Bool)? = nil
     ) throws -> TrainingResult {
         typealias Scalar = Source.Scalar
         let n = inputs.rows
@@ -131,14 +143,14 @@ public enum Trainer {
                 }
             }
 
-            if let progress, progressEvery > 0, step % progressEvery == 0 || step == options.steps {
+            if let observe, progressEvery > 0, step % progressEvery == 0 || step == options.steps {
                 let elapsed = seconds(clock.now - start)
                 let snapshot = TrainingProgress(
                     step: step, totalSteps: options.steps, loss: Double(loss), accuracy: accuracy,
                     samplesPerSecond: elapsed > 0 ? Double(samplesSeen) / elapsed : 0,
                     elapsedSeconds: elapsed,
                     remainingSeconds: elapsed / Double(step) * Double(options.steps - step))
-                if !progress(snapshot) {
+                if !observe(snapshot, network) {
                     stopReason = .interrupted
                     break
                 }
