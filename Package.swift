@@ -6,6 +6,7 @@ let package = Package(
     name: "Backprop",
     products: [
         .library(name: "Backprop", targets: ["Backprop"]),
+        .library(name: "BackpropCommands", targets: ["BackpropCommands"]),
         .executable(name: "backprop", targets: ["BackpropCLI"]),
     ],
     dependencies: [
@@ -30,14 +31,17 @@ let package = Package(
             ]),
 
         // MARK: Command-line tool
-        // Counts heap allocations for `backprop bench` (interposes malloc in the executable only).
+        // Counts heap allocations for `backprop bench` (interposes malloc in the executables that
+        // link it; counting is off unless a benchmark switches it on).
         .target(name: "CMallocCounter"),
-        .executableTarget(
-            name: "BackpropCLI",
+        // The commands, as a library: `backprop` and `backprop-mpi` (Distributed/) run the same code.
+        .target(
+            name: "BackpropCommands",
             dependencies: [
                 "Backprop", "CMallocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(name: "BackpropCLI", dependencies: ["BackpropCommands"]),
 
         // MARK: Tests
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"], exclude: ["Fixtures"]),
