@@ -6,5 +6,8 @@ struct BackpropCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backprop",
         abstract: "Error backpropagation on CBLAS: perceptrons, networks, gradients, training.",
-        subcommands: [DemoCommand.self, PerceptronCommand.self, NearestMeanCommand.self, BenchCommand.self])
+        subcommands: [
+            DemoCommand.self, TrainCommand.self, EvalCommand.self, PredictCommand.self, GradCommand.self,
+            PerceptronCommand.self, NearestMeanCommand.self, BenchCommand.self,
+        ])
 }

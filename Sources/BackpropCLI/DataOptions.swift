@@ -28,6 +28,23 @@ struct DataOptions: ParsableArguments {
             valueName: "value"))
     var positive: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Number of points of a built-in data set (default \(DataOptions.defaultSamples); for eval/predict/grad: the model's).",
+            valueName: "n"))
+    var samples: Int?
+
+    @Option(
+        name: .customLong("data-seed"),
+        help: ArgumentHelp(
+            "Seed of a built-in data set, independent of --seed (default \(DataOptions.defaultDataSeed); for eval/predict/grad: the model's).",
+            valueName: "seed"))
+    var dataSeed: UInt64?
+
+    /// Defaults of `--samples` and `--data-seed`.
+    static let defaultSamples = 200
+    static let defaultDataSeed: UInt64 = 0
+
     /// Where `--data` points.
     enum Source: Equatable {
         case csv(path: String)
@@ -45,10 +62,13 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Loads the data in precision `T`. `binary` requires exactly two classes. Built-in data sets
-    /// are generated with `samples` points from `seed`.
+    /// are generated with `samples` points from `seed` (default: `--samples`, `--data-seed`, then
+    /// ``defaultSamples`` and ``defaultDataSeed``).
     func load<T: BLASScalar>(
-        as: T.Type = T.self, binary: Bool, samples: Int = 200, seed: UInt64 = 0
+        as: T.Type = T.self, binary: Bool, samples: Int? = nil, seed: UInt64? = nil
     ) throws -> LabeledData<T> {
+        let samples = samples ?? self.samples ?? DataOptions.defaultSamples
+        let seed = seed ?? dataSeed ?? DataOptions.defaultDataSeed
         switch source {
         case .csv(let path):
             let result: Result<LabeledData<T>, CSVError> = Result {

@@ -21,6 +21,18 @@ public enum Trainer {
         options: TrainingOptions, progressEvery: Int = 0,
         progress: ((TrainingProgress) -> Bool)? = nil
     ) throws(TrainingDivergedError) -> TrainingResult {
+        try train(
+            &network, inputs: inputs, targets: targets, options: options,
+            progressEvery: progressEvery, observe: progress.map { p in { snapshot, _ in p(snapshot) } })
+    }
+
+    /// ``train(_:inputs:targets:options:progressEvery:progress:)`` with a callback that also sees
+    /// the network after the reported step (finite parameters, e.g. to write a checkpoint).
+    public static func train<Scalar: BLASScalar>(
+        _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>,
+        options: TrainingOptions, progressEvery: Int,
+        observe progress: ((TrainingProgress, Network<Scalar>) -> Bool)?
+    ) throws(TrainingDivergedError) -> TrainingResult {
         let n = inputs.rows
         if inputs.cols != network.inputSize || targets.rows != n
             || targets.cols != network.outputSize || n == 0
@@ -135,7 +147,7 @@ public enum Trainer {
                     samplesPerSecond: elapsed > 0 ? Double(samplesSeen) / elapsed : 0,
                     elapsedSeconds: elapsed,
                     remainingSeconds: elapsed / Double(step) * Double(options.steps - step))
-                if !progress(snapshot) {
+                if !progress(snapshot, network) {
                     stopReason = .interrupted
                     break
                 }
