@@ -14,9 +14,15 @@ private let interruptRequested = Atomic<Bool>(false)
 /// boundary, stops cleanly and saves what it has. Further signals while it saves change nothing,
 /// so the save (an atomic rename) is never cut short.
 enum InterruptSignal {
-    /// Replaces the default action of SIGINT and SIGTERM (terminate) by setting the flag.
+    /// Unblocks SIGINT and SIGTERM and replaces their default action (terminate) by setting the flag.
     static func install() {
         _ = interruptRequested.load(ordering: .relaxed)  // initialise the global before any signal
+        // A parent may have left the signals blocked (a blocked mask is inherited across exec).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
     }

@@ -91,22 +91,24 @@ struct PredictCommand: ParsableCommand {
     /// A CSV file whose every column is a feature: read with a constant label column appended to
     /// each non-blank line (line numbers in errors stay those of the file).
     static func loadUnlabelled<T: BLASScalar>(_ path: String) throws -> LabeledData<T> {
-        guard let bytes = FileManager.default.contents(atPath: path),
-            let text = String(data: bytes, encoding: .utf8)
-        else { throw CSVError.unreadable(path: path, reason: "not UTF-8 text") }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 16 * 1024)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CSVError.unreadable(path: path, reason: "cannot be read")
+        }
+        let newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        var out: [UInt8] = []
+        out.reserveCapacity(data.count + data.count / 4 + 32)
         var first = true
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var l = Substring(line)
-            if l.hasSuffix("\r") { l = l.dropLast() }
-            if !l.trimmingCharacters(in: .whitespaces).isEmpty {
-                out += l + (first ? ",__unlabelled__" : ",_")
+        for line in Array(data).split(separator: newline, omittingEmptySubsequences: false) {
+            var l = line[...]
+            if l.last == cr { l = l.dropLast() }
+            if l.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
+                out += l
+                out += Array((first ? ",__unlabelled__" : ",_").utf8)
                 first = false
             }
-            out += "\n"
+            out.append(newline)
         }
-        return try CSVLoader.parse(text: out, source: path, labelColumn: "__unlabelled__")
+        return try CSVLoader.parse(text: String(decoding: out, as: UTF8.self), source: path, labelColumn: "__unlabelled__")
     }
 
     /// `s` as a CSV cell: quoted (with `""` for `"`) when it holds a comma, quote or line break.

@@ -202,6 +202,7 @@ struct TrainCommand: ParsableCommand {
             mode: ProgressReporter.mode(json: json), every: progressEvery ?? max(1, steps / 10))
         InterruptSignal.install()
         var checkpointError: Error?
+        var lastCheckpoint: Int?
         let result: TrainingResult
         do {
             result = try Trainer.train(
@@ -209,16 +210,22 @@ struct TrainCommand: ParsableCommand {
             ) { progress, current in
                 reporter.report(progress)
                 if let k = checkpointEvery, progress.step % k == 0, progress.step < steps {
-                    do { try model(current).save(to: out) } catch {
+                    do {
+                        try model(current).save(to: out)
+                        lastCheckpoint = progress.step
+                    } catch {
                         checkpointError = error
                         return false
                     }
                 }
                 return !InterruptSignal.requested
             }
-        } catch {
+        } catch let diverged {
             reporter.finish()
-            throw error
+            let kept = lastCheckpoint.map { "\(out) holds the checkpoint of step \($0) (finite parameters)" }
+                ?? "nothing was written to \(out)"
+            throw CommandError.message(
+                "training diverged at step \(diverged.step): \(diverged.what) became NaN or infinite with learning rate \(learningRate); try a smaller --lr (e.g. \(String(format: "%g", gamma / 10))); \(kept)")
         }
         reporter.finish()
         if let checkpointError { throw checkpointError }
@@ -228,7 +235,8 @@ struct TrainCommand: ParsableCommand {
         let finalLoss = network.loss.value(y, t)
         if !finalLoss.isFinite {
             throw CommandError.message(
-                "training diverged after step \(result.stepsRun): the loss of the final parameters is NaN or infinite with learning rate \(gamma); try a smaller learning rate (e.g. \(gamma / 10)). Nothing was written.")
+                "training diverged after step \(result.stepsRun): the loss of the final parameters is NaN or infinite with learning rate \(learningRate); try a smaller --lr (e.g. \(String(format: "%g", gamma / 10))); "
+                    + (lastCheckpoint.map { "\(out) holds the checkpoint of step \($0) (finite parameters)" } ?? "nothing was written to \(out)"))
         }
         let accuracy = network.loss.accuracy(y, t)
         let trained = model(network)
