@@ -71,6 +71,9 @@ struct DataOptions: ParsableArguments {
         let seed = seed ?? dataSeed ?? DataOptions.defaultDataSeed
         switch source {
         case .csv(let path):
+            if self.samples != nil || dataSeed != nil, FileManager.default.fileExists(atPath: path) {
+                throw DataOptionsError.generatorOptionForCSV(path)
+            }
             let result: Result<LabeledData<T>, CSVError> = Result {
                 () throws(CSVError) -> LabeledData<T> in
                 try CSVLoader.load(
@@ -103,6 +106,7 @@ enum DataOptionsError: Error, CustomStringConvertible {
     case neitherFileNorDataset(String)
     case labelForBuiltin(String)
     case positiveNotInBuiltin(String, String, [String])
+    case generatorOptionForCSV(String)
 
     var description: String {
         switch self {
@@ -112,6 +116,8 @@ enum DataOptionsError: Error, CustomStringConvertible {
             return "--label applies to CSV files; the built-in data set '\(name)' has its labels"
         case .positiveNotInBuiltin(let name, let positive, let classes):
             return "the positive label '\(positive)' is not a class of '\(name)' (classes: \(classes.joined(separator: ", ")))"
+        case .generatorOptionForCSV(let path):
+            return "--samples and --data-seed apply to built-in data sets; \(path) is a CSV file, drop them"
         }
     }
 }

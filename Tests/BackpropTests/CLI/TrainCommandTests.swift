@@ -256,3 +256,46 @@ import Glibc
         #expect(folder.entries() == ["m.safetensors"])
     }
 }
+
+/// CSV data through train and eval: the label settings are saved with the model.
+@Suite struct CSVTrainingTests {
+    @Test func labelColumnAndPositiveClassCarryOverToEval() throws {
+        let folder = TestFolder()
+        defer { folder.remove() }
+        // The label in the middle, as text; "yes" is the positive class although "yes" > "no" anyway,
+        // and the rows are XOR-like (no line separates them).
+        var csv = "u,answer,v\r\n"
+        for (k, (u, v)) in [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)].enumerated() {
+            for j in 0..<3 {
+                let d = Double(j) * 0.1
+                csv += "\(u + d),\(k % 2 == 1 ? "yes" : "no"),\(v - d)\r\n"
+            }
+        }
+        folder.write([0xEF, 0xBB, 0xBF] + Array(csv.utf8), "train.csv")
+        let t = try CLIHarness.run(
+            ["train", "--data", "train.csv", "--label", "answer", "--positive", "yes", "--layers", "2,6,1",
+             "--loss", "hinge", "--lr", "0.1", "--steps", "400", "--standardize", "--out", "m.safetensors"],
+            in: folder.path)
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(CLIHarness.object(t.stdout)?["accuracy"] as? Double == 1)
+        let model = try TrainedModel<Float>.load(from: folder.file("m.safetensors"))
+        #expect(model.classNames == ["no", "yes"])
+        #expect(model.featureNames == ["u", "v"])
+        #expect(model.data == DataSettings(source: "train.csv", labelColumn: "answer", positive: "yes"))
+        // eval: the saved --label is the default.
+        let e = try CLIHarness.run(["eval", "--model", "m.safetensors", "--data", "train.csv"], in: folder.path)
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(CLIHarness.object(e.stdout)?["accuracy"] as? Double == 1)
+        #expect(CLIHarness.object(e.stdout)?["n"] as? Int == 12)
+        // Other label spellings: --positive maps them onto the model's classes.
+        folder.write(Array(csv.replacingOccurrences(of: "yes", with: "1").replacingOccurrences(of: "no", with: "0").utf8), "coded.csv")
+        let bad = try CLIHarness.run(["eval", "--model", "m.safetensors", "--data", "coded.csv"], in: folder.path)
+        #expect(bad.status == 1 && bad.stderr.contains("the label '0' is not a class of the model"))
+        let good = try CLIHarness.run(
+            ["eval", "--model", "m.safetensors", "--data", "coded.csv", "--positive", "1"], in: folder.path)
+        #expect(CLIHarness.object(good.stdout)?["accuracy"] as? Double == 1, "\(good.stderr)")
+        let swapped = try CLIHarness.run(
+            ["eval", "--model", "m.safetensors", "--data", "coded.csv", "--positive", "0"], in: folder.path)
+        #expect(CLIHarness.object(swapped.stdout)?["accuracy"] as? Double == 0, "\(swapped.stderr)")
+    }
+}
