@@ -28,6 +28,23 @@ struct DataOptions: ParsableArguments {
             valueName: "value"))
     var positive: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Number of points of a built-in data set (default \(DataOptions.defaultSamples); for eval/predict/grad: the model's).",
+            valueName: "n"))
+    var samples: Int?
+
+    @Option(
+        name: .customLong("data-seed"),
+        help: ArgumentHelp(
+            "Seed of a built-in data set, independent of --seed (default \(DataOptions.defaultDataSeed); for eval/predict/grad: the model's).",
+            valueName: "seed"))
+    var dataSeed: UInt64?
+
+    /// Defaults of `--samples` and `--data-seed`.
+    static let defaultSamples = 200
+    static let defaultDataSeed: UInt64 = 0
+
     /// Where `--data` points.
     enum Source: Equatable {
         case csv(path: String)
@@ -45,12 +62,18 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Loads the data in precision `T`. `binary` requires exactly two classes. Built-in data sets
-    /// are generated with `samples` points from `seed`.
+    /// are generated with `samples` points from `seed` (default: `--samples`, `--data-seed`, then
+    /// ``defaultSamples`` and ``defaultDataSeed``).
     func load<T: BLASScalar>(
-        as: T.Type = T.self, binary: Bool, samples: Int = 200, seed: UInt64 = 0
+        as: T.Type = T.self, binary: Bool, samples: Int? = nil, seed: UInt64? = nil
     ) throws -> LabeledData<T> {
+        let samples = samples ?? self.samples ?? DataOptions.defaultSamples
+        let seed = seed ?? dataSeed ?? DataOptions.defaultDataSeed
         switch source {
         case .csv(let path):
+            if self.samples != nil || dataSeed != nil, FileManager.default.fileExists(atPath: path) {
+                throw DataOptionsError.generatorOptionForCSV(path)
+            }
             let result: Result<LabeledData<T>, CSVError> = Result {
                 () throws(CSVError) -> LabeledData<T> in
                 try CSVLoader.load(
@@ -83,6 +106,7 @@ enum DataOptionsError: Error, CustomStringConvertible {
     case neitherFileNorDataset(String)
     case labelForBuiltin(String)
     case positiveNotInBuiltin(String, String, [String])
+    case generatorOptionForCSV(String)
 
     var description: String {
         switch self {
@@ -92,6 +116,8 @@ enum DataOptionsError: Error, CustomStringConvertible {
             return "--label applies to CSV files; the built-in data set '\(name)' has its labels"
         case .positiveNotInBuiltin(let name, let positive, let classes):
             return "the positive label '\(positive)' is not a class of '\(name)' (classes: \(classes.joined(separator: ", ")))"
+        case .generatorOptionForCSV(let path):
+            return "--samples and --data-seed apply to built-in data sets; \(path) is a CSV file, drop them"
         }
     }
 }
