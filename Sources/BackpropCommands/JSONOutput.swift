@@ -91,6 +91,7 @@ enum JSONOutputError: Error, CustomStringConvertible {
 enum CommandOutput {
     /// Prints `value` and a newline on stdout.
     static func print(_ value: JSONValue) {
+        guard Cluster.current.isLeader else { return }
         FileHandle.standardOutput.write(Data((value.text + "\n").utf8))
     }
 
@@ -99,6 +100,8 @@ enum CommandOutput {
     static func fail(_ error: Error) -> ExitCode {
         let message = String(describing: error)
             .split(whereSeparator: \.isNewline).joined(separator: " ")
+        // Under MPI every rank fails the same way (problems are agreed on first): one line.
+        guard Cluster.current.isLeader else { return ExitCode(1) }
         FileHandle.standardError.write(Data("backprop: error: \(message)\n".utf8))
         return ExitCode(1)
     }

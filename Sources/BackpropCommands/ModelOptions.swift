@@ -51,17 +51,6 @@ enum CommandArguments {
     static func layersText(_ sizes: [Int]) -> String { sizes.map(String.init).joined(separator: ",") }
 }
 
-/// Errors of the commands beyond the library's.
-enum CommandError: Error, CustomStringConvertible {
-    case message(String)
-
-    var description: String {
-        switch self {
-        case .message(let m): return m
-        }
-    }
-}
-
 extension DataOptions {
     /// A short name of the data for messages: the built-in name or the path.
     var dataName: String { data }
@@ -89,7 +78,7 @@ extension DataOptions {
                 options.label = l
             }
             if options.positive != nil && model.classNames.count != 2 {
-                throw CommandError.message(
+                throw CLIError(
                     "--positive applies to binary models; this model has \(model.classNames.count) classes")
             }
             data = try options.load(binary: options.positive != nil)

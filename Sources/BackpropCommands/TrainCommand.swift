@@ -52,6 +52,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of the initial weights and of the mini-batch shuffling.")
     var seed: UInt64 = 0
 
+    @Option(help: ArgumentHelp(
+        "Compute each batch gradient as the sum of S fixed row shards added in shard order (the same bits alone or under mpirun with backprop-mpi, for any rank count ≤ S).",
+        valueName: "S"))
+    var shards: Int?
+
     @Option(name: .customLong("init"), help: ArgumentHelp(
         "Start from the parameters (and standardisation) of this model file.", valueName: "model"))
     var initModel: String?
@@ -99,6 +104,7 @@ struct TrainCommand: ParsableCommand {
         _ = try CommandArguments.positiveNumber(learningRate, option: "--lr")
         if steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1, got \(shards)") }
         if let k = checkpointEvery, k < 1 { throw ValidationError("--checkpoint-every must be at least 1, got \(k)") }
         if let k = progressEvery, k < 1 { throw ValidationError("--progress-every must be at least 1, got \(k)") }
         if let x = lossTolerance, !(x.isFinite && x >= 0) {
@@ -128,9 +134,122 @@ struct TrainCommand: ParsableCommand {
     private func train<T: BLASScalar>(_: T.Type) throws {
         let clock = ContinuousClock()
         let started = clock.now
+        // Under MPI every rank prepares the same run; a problem on any rank ends them all here,
+        // before the first collective, and rank 0 alone writes and prints.
+        let cluster = Cluster.current
+        let prepared: Prepared<T>
+        do {
+            prepared = try prepare(T.self, leader: cluster.isLeader)
+        } catch {
+            if cluster.size == 1 { throw error }
+            try cluster.agree(on: "\(error)")
+            throw error
+        }
+        if cluster.size > 1 { try cluster.agree(on: nil) }
+        let (gamma, data, classes, x, t, model) = (
+            prepared.gamma, prepared.data, prepared.classes, prepared.x, prepared.t, prepared.model)
+        var network = prepared.network
+
+        // 5. Train, reporting progress, checkpointing and watching for Ctrl-C.
+        let options = TrainingOptions(
+            steps: steps, learningRate: gamma, batchSize: batch, seed: seed,
+            stopWhenAllCorrect: stopWhenCorrect, lossTolerance: lossTolerance, backend: backend)
+        let reporter = ProgressReporter(
+            mode: ProgressReporter.mode(json: json), every: progressEvery ?? max(1, steps / 10))
+        InterruptSignal.install()
+        var checkpointError: Error?
+        var lastCheckpoint: Int?
+        let observe = { (progress: TrainingProgress, current: Network<T>) -> Bool in
+            guard cluster.isLeader else { return true }
+            reporter.report(progress)
+            if let k = checkpointEvery, progress.step % k == 0, progress.step < steps {
+                do {
+                    try model(current).save(to: out)
+                    lastCheckpoint = progress.step
+                } catch {
+                    checkpointError = error
+                    return false
+                }
+            }
+            return !InterruptSignal.requested
+        }
+        let result: TrainingResult
+        do {
+            if let shards {
+                func sharded<C: GradientCombiner>(_ combiner: C) throws -> TrainingResult {
+                    var source = ShardedGradientSource(
+                        network: network, batchSize: min(batch ?? x.rows, x.rows), shards: shards,
+                        combiner: combiner)
+                    return try Trainer.train(
+                        &network, inputs: x, targets: t, options: options, source: &source,
+                        progressEvery: 1, observe: observe)
+                }
+                result = try sharded(cluster.combiner)
+            } else {
+                result = try Trainer.train(
+                    &network, inputs: x, targets: t, options: options, progressEvery: 1,
+                    observe: observe)
+            }
+        } catch let diverged as TrainingDivergedError {
+            reporter.finish()
+            let kept = lastCheckpoint.map { "\(out) holds the checkpoint of step \($0) (finite parameters)" }
+                ?? "nothing was written to \(out)"
+            throw CLIError(
+                "training diverged at step \(diverged.step): \(diverged.what) became NaN or infinite with learning rate \(learningRate); try a smaller --lr (e.g. \(String(format: "%g", gamma / 10))); \(kept)")
+        }
+        reporter.finish()
+        if let checkpointError { throw checkpointError }
+
+        // 6. Final figures on the whole training set; refuse to save an overflowed model.
+        let y = network.forward(x, backend: backend)
+        let finalLoss = network.loss.value(y, t)
+        if !finalLoss.isFinite {
+            throw CLIError(
+                "training diverged after step \(result.stepsRun): the loss of the final parameters is NaN or infinite with learning rate \(learningRate); try a smaller --lr (e.g. \(String(format: "%g", gamma / 10))); "
+                    + (lastCheckpoint.map { "\(out) holds the checkpoint of step \($0) (finite parameters)" } ?? "nothing was written to \(out)"))
+        }
+        guard cluster.isLeader else { return }
+        let accuracy = network.loss.accuracy(y, t)
+        let trained = model(network)
+        try trained.save(to: out)
+        if let plot { try Self.drawPlot(trained, data: data, classes: classes, to: plot, accuracy: accuracy) }
+
+        let elapsed = (clock.now - started).components
+        var summary: [(String, JSONValue)] = [
+            ("model", .string(out)), ("steps", .int(result.stepsRun)),
+            ("stop_reason", .string(result.stopReason.rawValue)),
+            ("loss", try .number(finalLoss, "the final loss")), ("accuracy", try .number(accuracy)),
+            ("n", .int(data.count)),
+            ("seconds", try .number(Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)),
+        ]
+        if let plot { summary.append(("plot", .string(plot))) }
+        CommandOutput.print(.object(summary))
+        if result.stopReason == .interrupted {
+            FileHandle.standardError.write(Data(
+                "backprop: interrupted after step \(result.stepsRun); the model of that step was saved to \(out)\n".utf8))
+            throw ExitCode(InterruptSignal.exitStatus)
+        }
+    }
+
+    /// What a run needs before its first step.
+    private struct Prepared<T: BLASScalar> {
+        var gamma: Double
+        var data: LabeledData<T>
+        var classes: [Int]
+        var x: Matrix<T>
+        var t: Matrix<T>
+        var network: Network<T>
+        var model: (Network<T>) -> TrainedModel<T>
+    }
+
+    /// Steps 1–4: output paths (on the leader, who writes), the starting model, the data checked
+    /// against the architecture, inputs and targets.
+    private func prepare<T: BLASScalar>(_: T.Type, leader: Bool) throws -> Prepared<T> {
         // 1. Every output path before any work.
-        try AtomicFile.checkWritable(out)
-        if let plot { try AtomicFile.checkWritable(plot) }
+        if leader {
+            try AtomicFile.checkWritable(out)
+            if let plot { try AtomicFile.checkWritable(plot) }
+        }
         let gamma = try CommandArguments.positiveNumber(learningRate, option: "--lr")
 
         // 2. The starting model, if any, and the architecture.
@@ -139,12 +258,12 @@ struct TrainCommand: ParsableCommand {
         if let initial {
             let initSizes = initial.network.sizes
             if let layers, try CommandArguments.layers(layers) != initSizes {
-                throw CommandError.message(
+                throw CLIError(
                     "--init \(initModel!) has layers \(CommandArguments.layersText(initSizes)) but --layers is \(layers); drop --layers or make it match")
             }
             let hidden = initial.network.layers.dropLast().map(\.activation)
             if let activation, let other = hidden.first(where: { $0 != activation }) {
-                throw CommandError.message(
+                throw CLIError(
                     "--init \(initModel!) uses the activation \(other.rawValue) but --activation is \(activation.rawValue); drop --activation or make it match")
             }
             sizes = initSizes
@@ -156,14 +275,14 @@ struct TrainCommand: ParsableCommand {
         // 3. Data, checked against the architecture.
         let data: LabeledData<T> = try dataOptions.load(binary: lossFunction.isBinary && initial == nil)
         if data.dimension != sizes[0] {
-            throw CommandError.message(
+            throw CLIError(
                 "the data \(dataOptions.dataName) has \(data.dimension) feature\(data.dimension == 1 ? "" : "s") but the first layer size is \(sizes[0]); make --layers start with \(data.dimension)")
         }
         let classNames = initial?.classNames ?? data.classNames
         let classes = try initial?.classIndices(of: data) ?? data.classes
         let encoding = try TargetEncoding.required(loss: lossFunction, outputs: sizes.last!, classCount: classNames.count)
         if plot != nil && sizes[0] != 2 {
-            throw CommandError.message("--plot draws 2-D data, but the data has \(sizes[0]) features; drop --plot")
+            throw CLIError("--plot draws 2-D data, but the data has \(sizes[0]) features; drop --plot")
         }
 
         // 4. Model, inputs and targets.
@@ -193,71 +312,7 @@ struct TrainCommand: ParsableCommand {
         }
         let x = standardizer?.apply(to: data.features) ?? data.features
         let t: Matrix<T> = encoding.targets(classes, classCount: classNames.count)
-
-        // 5. Train, reporting progress, checkpointing and watching for Ctrl-C.
-        let options = TrainingOptions(
-            steps: steps, learningRate: gamma, batchSize: batch, seed: seed,
-            stopWhenAllCorrect: stopWhenCorrect, lossTolerance: lossTolerance, backend: backend)
-        let reporter = ProgressReporter(
-            mode: ProgressReporter.mode(json: json), every: progressEvery ?? max(1, steps / 10))
-        InterruptSignal.install()
-        var checkpointError: Error?
-        var lastCheckpoint: Int?
-        let result: TrainingResult
-        do {
-            result = try Trainer.train(
-                &network, inputs: x, targets: t, options: options, progressEvery: 1
-            ) { progress, current in
-                reporter.report(progress)
-                if let k = checkpointEvery, progress.step % k == 0, progress.step < steps {
-                    do {
-                        try model(current).save(to: out)
-                        lastCheckpoint = progress.step
-                    } catch {
-                        checkpointError = error
-                        return false
-                    }
-                }
-                return !InterruptSignal.requested
-            }
-        } catch let diverged {
-            reporter.finish()
-            let kept = lastCheckpoint.map { "\(out) holds the checkpoint of step \($0) (finite parameters)" }
-                ?? "nothing was written to \(out)"
-            throw CommandError.message(
-                "training diverged at step \(diverged.step): \(diverged.what) became NaN or infinite with learning rate \(learningRate); try a smaller --lr (e.g. \(String(format: "%g", gamma / 10))); \(kept)")
-        }
-        reporter.finish()
-        if let checkpointError { throw checkpointError }
-
-        // 6. Final figures on the whole training set; refuse to save an overflowed model.
-        let y = network.forward(x, backend: backend)
-        let finalLoss = network.loss.value(y, t)
-        if !finalLoss.isFinite {
-            throw CommandError.message(
-                "training diverged after step \(result.stepsRun): the loss of the final parameters is NaN or infinite with learning rate \(learningRate); try a smaller --lr (e.g. \(String(format: "%g", gamma / 10))); "
-                    + (lastCheckpoint.map { "\(out) holds the checkpoint of step \($0) (finite parameters)" } ?? "nothing was written to \(out)"))
-        }
-        let accuracy = network.loss.accuracy(y, t)
-        let trained = model(network)
-        try trained.save(to: out)
-        if let plot { try Self.drawPlot(trained, data: data, classes: classes, to: plot, accuracy: accuracy) }
-
-        let elapsed = (clock.now - started).components
-        var summary: [(String, JSONValue)] = [
-            ("model", .string(out)), ("steps", .int(result.stepsRun)),
-            ("stop_reason", .string(result.stopReason.rawValue)),
-            ("loss", try .number(finalLoss, "the final loss")), ("accuracy", try .number(accuracy)),
-            ("n", .int(data.count)),
-            ("seconds", try .number(Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)),
-        ]
-        if let plot { summary.append(("plot", .string(plot))) }
-        CommandOutput.print(.object(summary))
-        if result.stopReason == .interrupted {
-            FileHandle.standardError.write(Data(
-                "backprop: interrupted after step \(result.stepsRun); the model of that step was saved to \(out)\n".utf8))
-            throw ExitCode(InterruptSignal.exitStatus)
-        }
+        return Prepared(gamma: gamma, data: data, classes: classes, x: x, t: t, network: network, model: model)
     }
 
     /// Decision regions (two classes) or class regions (more) of a 2-D model, in the data's units.
