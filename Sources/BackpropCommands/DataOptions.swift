@@ -122,9 +122,3 @@ enum DataOptionsError: Error, CustomStringConvertible {
     }
 }
 
-extension DataOptions {
-    /// `--precision f32|f64`: the scalar type a command computes in.
-    enum Precision: String, ExpressibleByArgument, CaseIterable {
-        case f32, f64
-    }
-}

@@ -18,7 +18,7 @@ struct NearestMeanCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     @Option(help: "The precision to compute in: f32 or f64.")
-    var precision: DataOptions.Precision = .f64
+    var precision: Precision = .f64
 
     func run() throws {
         try CommandOutput.run {

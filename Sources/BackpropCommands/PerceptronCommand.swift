@@ -31,7 +31,7 @@ struct PerceptronCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(help: "The precision to compute in: f32 or f64.")
-    var precision: DataOptions.Precision = .f64
+    var precision: Precision = .f64
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
