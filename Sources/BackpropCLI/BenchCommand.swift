@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
     var loss: Loss = .mse
     @Option(help: "Seconds to spend timing the step (after warm-up).")
     var seconds: Double = 2
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(help: "OpenBLAS threads for every call (default: OpenBLAS's count, and one thread for steps below BLASThreads.stepSingleThreadBelow).")
     var threads: Int?
 
     func validate() throws {
@@ -55,7 +55,11 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLASThreads.count = threads }
+        if let threads {
+            // An explicit count is used for every step (the step thread policy is switched off).
+            BLASThreads.count = threads
+            BLASThreads.stepSingleThreadBelow = 0
+        }
         let sizes = try parsedSizes()
         let result: StepBenchmarkResult
         switch precision {
@@ -112,6 +116,10 @@ struct BenchCommand: ParsableCommand {
         for l in 1..<sizes.count {
             flops += 2.0 * Double(batch * sizes[l - 1] * sizes[l]) * (l == 1 ? 2 : 3)
         }
+        // The threads the step ran on (the step policy may have chosen one).
+        let stepThreads =
+            backend == .blas && net.largestProductMultiplyAdds(batch: batch) < BLASThreads.stepSingleThreadBelow
+            ? 1 : BLASThreads.count
         let median = stepTimes.median
         let gemmRate = gemmFlops / gemmTimes.median / 1e9
         let rate = flops / median / 1e9
@@ -120,7 +128,8 @@ struct BenchCommand: ParsableCommand {
             mode: mode.rawValue, step_seconds_median: median, step_seconds_min: stepTimes.min,
             samples_per_second: Double(batch) / median, gflops: rate, gemm_gflops: gemmRate,
             efficiency: rate / gemmRate, mallocs_per_step: mallocs,
-            openblas_core: BLASThreads.coreName, blas_threads: BLASThreads.count, flops_per_step: flops)
+            openblas_core: BLASThreads.coreName, openblas_config: BLASThreads.configuration,
+            blas_threads: stepThreads, flops_per_step: flops)
     }
 
     /// Targets that suit `loss`: ±1 for binary losses, one-hot rows for softmax, uniform values
@@ -182,6 +191,8 @@ struct StepBenchmarkResult: Codable {
     var efficiency: Double
     var mallocs_per_step: Double
     var openblas_core: String
+    var openblas_config: String
+    /// OpenBLAS threads of the step (after the step thread policy).
     var blas_threads: Int
     var flops_per_step: Double
 
