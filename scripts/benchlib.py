@@ -24,6 +24,12 @@ STANDARD_SHAPES = [
 ]
 
 
+def step_flops(layers, batch):
+    """FLOPs of one step as `backprop bench` counts them: 2·B·n_(l−1)·n_l·k_l, k = 2 for the
+    first layer and 3 for the others."""
+    return sum(2 * batch * a * b * (2 if i == 0 else 3) for i, (a, b) in enumerate(zip(layers[:-1], layers[1:])))
+
+
 def unpinned_env(extra=None):
     """The environment without the OpenBLAS core pins (plus `extra` variables)."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
@@ -96,7 +102,7 @@ def machine():
         "cores": os.cpu_count(),
         "simd": flags,
         "openblas_core": probe.get("openblas_core", "?"),
-        "blas_threads": probe.get("blas_threads", "?"),
+        "blas_threads": probe.get("openblas_threads", "?"),
         "openblas_config": probe.get("openblas_config", "?"),
         "swift": swift[0] if swift else "?",
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
