@@ -6,7 +6,8 @@
 ///
 /// ```
 /// k = round(y / ln 2),  r = y − k·ln 2          (|r| ≤ ln 2 / 2; ln 2 in two parts, Cody–Waite)
-/// p = e^r − 1 = r + r²·(1/2! + r/3! + … + r^(n−2)/n!)   (Taylor, n = 8 for Float, 13 for Double)
+/// p = e^r − 1 = r + r²·(1/2! + r/3! + … + r^(n−2)/n!)   (Taylor, n = 8 for Float, 13 for Double;
+///                                                       Estrin's scheme)
 /// e^y − 1 = 2^k·p + (2^k − 1)                     (2^k built from the exponent bits)
 /// ```
 ///
@@ -88,25 +89,26 @@ public enum FastActivations {
         let s = y * log2e + shifter
         let k = s - shifter
         let r = (y - k * ln2hi) - k * ln2lo
-        // Taylor series of e^r − 1, Horner from the highest term.
-        var q: T
+        // Taylor series of e^r − 1 = r + r²·q(r), q(r) = Σ_j r^j/(j+2)!, evaluated by Estrin's
+        // scheme (pairs, then pairs of pairs): a dependency chain of depth ~log₂(degree) instead
+        // of Horner's ~2·degree, so that consecutive vectors overlap in the pipeline.
+        let r2 = r * r
+        let r4 = r2 * r2
+        let e0 = 0.5 + r * 0.16666666666666666  // 1/2! + r/3!
+        let e1 = 4.1666666666666664e-02 + r * 8.333333333333333e-03  // 1/4! + r/5!
+        let e2 = 1.388888888888889e-03 + r * 1.984126984126984e-04  // 1/6! + r/7!
+        let q: T
         if wide {
-            q = 1.6059043836821613e-10  // 1/13!
-            q = q * r + 2.08767569878681e-09  // 1/12!
-            q = q * r + 2.505210838544172e-08  // 1/11!
-            q = q * r + 2.755731922398589e-07  // 1/10!
-            q = q * r + 2.7557319223985893e-06  // 1/9!
-            q = q * r + 2.48015873015873e-05  // 1/8!
+            let e3 = 2.48015873015873e-05 + r * 2.7557319223985893e-06  // 1/8! + r/9!
+            let e4 = 2.755731922398589e-07 + r * 2.505210838544172e-08  // 1/10! + r/11!
+            let e5 = 2.08767569878681e-09 + r * 1.6059043836821613e-10  // 1/12! + r/13!
+            let low = (e0 + r2 * e1) + r4 * (e2 + r2 * e3)
+            let high = e4 + r2 * e5
+            q = low + (r4 * r4) * high
         } else {
-            q = 2.48015873015873e-05  // 1/8!
+            q = (e0 + r2 * e1) + r4 * (e2 + r2 * 2.48015873015873e-05)  // … + r⁶/8!
         }
-        q = q * r + 1.984126984126984e-04  // 1/7!
-        q = q * r + 1.388888888888889e-03  // 1/6!
-        q = q * r + 8.333333333333333e-03  // 1/5!
-        q = q * r + 4.1666666666666664e-02  // 1/4!
-        q = q * r + 0.16666666666666666  // 1/3!
-        q = q * r + 0.5  // 1/2!
-        let p = r + r * r * q
+        let p = r + r2 * q
         // 2^k: s's significand field holds 2^(p−1) + k; the exponent field of 2^k is bias + k.
         let half = T.RawSignificand(1) << (T.significandBitCount - 1)
         let bias = T.RawSignificand(truncatingIfNeeded: (1 << (T.exponentBitCount - 1)) - 1)
