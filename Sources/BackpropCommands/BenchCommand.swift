@@ -31,7 +31,9 @@ struct BenchCommand: ParsableCommand {
     var loss: Loss = .mse
     @Option(help: "Seconds to spend timing the step (after warm-up).")
     var seconds: Double = 2
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(help: "Run exactly this many steps, untimed (for profilers such as perf or valgrind --tool=callgrind).")
+    var steps: Int?
+    @Option(help: "OpenBLAS threads for every call (default: OpenBLAS's count, and one thread for steps below BLASThreads.stepSingleThreadBelow).")
     var threads: Int?
 
     func validate() throws {
@@ -55,7 +57,11 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLASThreads.count = threads }
+        if let threads {
+            // An explicit count is used for every step (the step thread policy is switched off).
+            BLASThreads.count = threads
+            BLASThreads.stepSingleThreadBelow = 0
+        }
         let sizes = try parsedSizes()
         let result: StepBenchmarkResult
         switch precision {
@@ -83,35 +89,46 @@ struct BenchCommand: ParsableCommand {
         let w = Matrix<T>.random(rows: sizes[widest - 1], cols: sizes[widest], seed: 4)
         var c = Matrix<T>(rows: batch, cols: sizes[widest])
         let gemmFlops = 2.0 * Double(batch * sizes[widest - 1] * sizes[widest])
-        let gemmTimes = Self.time(seconds: seconds / 3) { backend.matmul(a, w, into: &c) }
-
-        let step: () -> Void
-        switch mode {
-        case .layerwise:
-            let workspace = BackpropWorkspace(network: net, batchSize: batch)
-            step = {
-                x.withView { xv in
-                    t.withView { tv in
-                        _ = net.trainingStep(xv, tv, learningRate: gamma, workspace: workspace, backend: backend)
-                    }
-                }
+        let gemmTimes = a.withView { av in
+            w.withView { wv in
+                c.withMutableView { cv in Self.time(seconds: seconds / 3) { backend.gemm(av, wv, into: cv) } }
             }
-        case .autodiff:
-            let tape = Tape<T>(backend: backend)
-            step = { _ = net.autodiffTrainingStep(x: x, t: t, learningRate: gamma, tape: tape, backend: backend) }
         }
-        let stepTimes = Self.time(seconds: seconds, step)
 
-        // Allocations of steady-state steps (after the warm-up inside `time`).
-        let counted = 20
-        bp_malloc_counter_start()
-        for _ in 0..<counted { step() }
-        let mallocs = Double(bp_malloc_counter_stop()) / Double(counted)
+        // The step; the views are made once, outside the timed calls.
+        let (stepTimes, mallocs) = x.withView { xv in
+            t.withView { tv in
+                let step: () -> Void
+                switch mode {
+                case .layerwise:
+                    let workspace = BackpropWorkspace(network: net, batchSize: batch)
+                    step = { _ = net.trainingStep(xv, tv, learningRate: gamma, workspace: workspace, backend: backend) }
+                case .autodiff:
+                    let tape = Tape<T>(backend: backend)
+                    step = { _ = net.autodiffTrainingStep(x: x, t: t, learningRate: gamma, tape: tape, backend: backend) }
+                }
+                if let steps {
+                    // Profiling: a fixed number of steps, no clock reads.
+                    for _ in 0..<steps { step() }
+                    return ((median: 0.0, min: 0.0), 0.0)
+                }
+                let stepTimes = Self.time(seconds: seconds, step)
+                // Allocations of steady-state steps (after the warm-up inside `time`).
+                let counted = 20
+                bp_malloc_counter_start()
+                for _ in 0..<counted { step() }
+                return (stepTimes, Double(bp_malloc_counter_stop()) / Double(counted))
+            }
+        }
 
         var flops = 0.0
         for l in 1..<sizes.count {
             flops += 2.0 * Double(batch * sizes[l - 1] * sizes[l]) * (l == 1 ? 2 : 3)
         }
+        // The threads the step ran on (the step policy may have chosen one).
+        let stepThreads =
+            backend == .blas && net.largestProductMultiplyAdds(batch: batch) < BLASThreads.stepSingleThreadBelow
+            ? 1 : BLASThreads.count
         let median = stepTimes.median
         let gemmRate = gemmFlops / gemmTimes.median / 1e9
         let rate = flops / median / 1e9
@@ -120,7 +137,8 @@ struct BenchCommand: ParsableCommand {
             mode: mode.rawValue, step_seconds_median: median, step_seconds_min: stepTimes.min,
             samples_per_second: Double(batch) / median, gflops: rate, gemm_gflops: gemmRate,
             efficiency: rate / gemmRate, mallocs_per_step: mallocs,
-            openblas_core: BLASThreads.coreName, blas_threads: BLASThreads.count, flops_per_step: flops)
+            openblas_core: BLASThreads.coreName, openblas_config: BLASThreads.configuration,
+            blas_threads: stepThreads, openblas_threads: BLASThreads.count, flops_per_step: flops)
     }
 
     /// Targets that suit `loss`: ±1 for binary losses, one-hot rows for softmax, uniform values
@@ -138,9 +156,10 @@ struct BenchCommand: ParsableCommand {
         return t
     }
 
-    /// Runs `body` for warm-up (at least 3 calls and 10 % of the budget), then in timed groups
-    /// of calls (each group ≥ 100 µs, so that clock reads do not matter) until `seconds` pass;
-    /// returns the per-call time of every group.
+    /// Runs `body` for warm-up (10 % of the budget, and at least one call — three unless they
+    /// would exceed the budget), then in timed groups of calls (each group ≥ 100 µs, so that clock
+    /// reads do not matter) until `seconds` pass, at least 3 groups; returns the median and the
+    /// minimum per-call time of the groups.
     static func time(seconds: Double, _ body: () -> Void) -> (median: Double, min: Double) {
         let clock = ContinuousClock()
         func elapsed(_ start: ContinuousClock.Instant) -> Double {
@@ -149,7 +168,7 @@ struct BenchCommand: ParsableCommand {
         }
         var start = clock.now
         var calls = 0
-        while calls < 3 || elapsed(start) < seconds * 0.1 {
+        while calls < 1 || elapsed(start) < seconds * 0.1 || (calls < 3 && elapsed(start) < seconds) {
             body()
             calls += 1
         }
@@ -157,7 +176,7 @@ struct BenchCommand: ParsableCommand {
         let group = max(1, Int(100e-6 / perCall))
         var samples: [Double] = []
         let begin = clock.now
-        while samples.count < 5 || (elapsed(begin) < seconds && samples.count < 100_000) {
+        while samples.count < 3 || (elapsed(begin) < seconds && samples.count < 100_000) {
             start = clock.now
             for _ in 0..<group { body() }
             samples.append(elapsed(start) / Double(group))
@@ -182,7 +201,11 @@ struct StepBenchmarkResult: Codable {
     var efficiency: Double
     var mallocs_per_step: Double
     var openblas_core: String
+    var openblas_config: String
+    /// OpenBLAS threads of the step (after the step thread policy).
     var blas_threads: Int
+    /// OpenBLAS's thread count outside the step (its default, or `--threads`).
+    var openblas_threads: Int
     var flops_per_step: Double
 
     func jsonLine() throws -> String {

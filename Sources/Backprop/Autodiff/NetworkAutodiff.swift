@@ -71,6 +71,17 @@ extension Network {
         x: Matrix<Scalar>, t: Matrix<Scalar>, learningRate: Scalar, tape: Tape<Scalar>,
         backend: Backend = .blas
     ) -> Scalar {
+        BLASThreads.withStepPolicy(multiplyAdds: largestProductMultiplyAdds(batch: x.rows), backend: backend) {
+            autodiffStep(x: x, t: t, learningRate: learningRate, tape: tape, backend: backend)
+        }
+    }
+
+    /// The body of ``autodiffTrainingStep(x:t:learningRate:tape:backend:)``, run under the
+    /// OpenBLAS thread policy ``BLASThreads/withStepPolicy(multiplyAdds:backend:_:)``.
+    private mutating func autodiffStep(
+        x: Matrix<Scalar>, t: Matrix<Scalar>, learningRate: Scalar, tape: Tape<Scalar>,
+        backend: Backend
+    ) -> Scalar {
         tape.reset()
         tape.backend = backend
         let e = recordLoss(on: tape, x, t)

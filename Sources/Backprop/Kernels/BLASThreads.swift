@@ -1,13 +1,38 @@
 import CBLAS
+import Synchronization
 
-/// The OpenBLAS thread pool.
+/// The OpenBLAS thread pool, and the thread policy of a training step.
 ///
 /// Default: OpenBLAS starts with `OPENBLAS_NUM_THREADS` threads when that variable is set, and
-/// otherwise one per core (2 on the reference machine). Two threads pay from square sizes of about
-/// 128 upward (≈1.7× at n = 128, ≈1.9× at n ≥ 256) and OpenBLAS stays single-threaded by itself for
-/// small products, so Backprop keeps OpenBLAS's default and lets callers choose: set `count = 1`
-/// when several processes (MPI ranks) or worker threads share the cores, since threads multiply.
-/// Note that sgemm's rounding can change with the thread count.
+/// otherwise one per core (2 on the reference machine). OpenBLAS itself runs a gemm on one thread
+/// when `m·n·k` is below about 2¹⁸; above, it splits every call across its threads.
+///
+/// **Step policy.** A training step (``Network/trainingStep(_:_:learningRate:workspace:backend:)``,
+/// ``Network/autodiffTrainingStep(x:t:learningRate:tape:backend:)``) runs on *one* thread when its
+/// largest matrix product has fewer than ``stepSingleThreadBelow`` multiply-adds (`m·n·k`, default
+/// 2²⁶ ≈ 67 M, e.g. 256 × 512 × 512), and restores the previous count afterwards (4 ns per
+/// switch). Above, OpenBLAS's count is kept. Measured on the 2-core reference machine, shared with
+/// other processes (`scripts/bench`, table "One or two OpenBLAS threads"; ratios of alternating
+/// runs):
+///
+/// | step                       | largest m·n·k | 1 thread ÷ 2 threads (time) |
+/// |----------------------------|---------------|-----------------------------|
+/// | 2-16-16-1 ×64              | 16 K          | 1.00 (OpenBLAS uses 1 anyway) |
+/// | 64-128-128-10 ×128         | 2.1 M         | 0.48–0.51                   |
+/// | 784-256-256-10 ×128        | 25.7 M        | 0.46–0.49                   |
+/// | 512-512 ×256 (one layer)   | 67 M          | 0.95–1.1                    |
+/// | 1024-wide ×256             | 268 M         | 0.64–1.0 (noisy)            |
+///
+/// Below the threshold a second thread *slows* the step on a loaded machine (each of the step's
+/// ~8 calls wakes and synchronises the pool, and the waiting thread competes for a core), and
+/// every threaded call allocates OpenBLAS's job array on the heap; with one thread a steady-state
+/// step allocates nothing. On an idle machine a single n = 128–256 sgemm gains up to 1.6–1.9×
+/// from the second thread, so on dedicated hardware a lower threshold can pay: set
+/// ``stepSingleThreadBelow`` (0 turns the policy off). Threads multiply when several processes
+/// (MPI ranks) or worker threads share the cores: then set ``count`` to 1.
+///
+/// The count is process-wide: two threads running steps at the same time share it. sgemm's
+/// rounding can change with the thread count.
 public enum BLASThreads {
     /// Number of threads OpenBLAS uses for the next call. Setting it overrides
     /// `OPENBLAS_NUM_THREADS` (also upward).
@@ -22,4 +47,46 @@ public enum BLASThreads {
 
     /// OpenBLAS's build configuration string (`openblas_get_config()`).
     public static var configuration: String { String(cString: openblas_get_config()) }
+
+    // MARK: Step policy
+
+    /// The default of ``stepSingleThreadBelow``: 2²⁶ multiply-adds.
+    public static let defaultStepSingleThreadBelow = 1 << 26
+
+    private static let threshold = Atomic<Int>(defaultStepSingleThreadBelow)
+
+    /// A training step whose largest matrix product has fewer multiply-adds (`m·n·k`) than this
+    /// runs on one OpenBLAS thread (see the type's documentation). 0 disables the policy.
+    public static var stepSingleThreadBelow: Int {
+        get { threshold.load(ordering: .relaxed) }
+        set { threshold.store(max(0, newValue), ordering: .relaxed) }
+    }
+
+    /// Runs `body` (one training step whose largest product has `multiplyAdds = m·n·k`) under the
+    /// step policy: with one OpenBLAS thread when `multiplyAdds < stepSingleThreadBelow` and the
+    /// backend is BLAS, restoring the previous count afterwards; otherwise unchanged.
+    @inlinable
+    public static func withStepPolicy<R>(
+        multiplyAdds: Int, backend: Backend, _ body: () throws -> R
+    ) rethrows -> R {
+        if backend != .blas || multiplyAdds >= stepSingleThreadBelow { return try body() }
+        let previous = openblas_get_num_threads()
+        if previous <= 1 { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(previous) }
+        return try body()
+    }
+}
+
+extension Network {
+    /// `max_l N·n_(l−1)·n_l`: the multiply-adds of the largest matrix product of a step on a batch
+    /// of `batch` rows (the forward product of the widest layer; its two backward products have
+    /// the same count). Allocation-free.
+    public func largestProductMultiplyAdds(batch: Int) -> Int {
+        var largest = 0
+        for layer in layers {
+            largest = Swift.max(largest, batch &* layer.inputSize &* layer.outputSize)
+        }
+        return largest
+    }
 }

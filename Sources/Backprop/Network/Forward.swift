@@ -4,7 +4,7 @@ extension DenseLayer {
     /// One layer's forward pass for a batch:
     ///
     /// ```
-    /// Z = A_prev·W + 1·b      (N × d_out; gemm, or gemv when N = 1)
+    /// Z = A_prev·W + 1·b      (N × d_out; gemm, or gemv when N = 1 or d_out = 1)
     /// A = g(Z)                (elementwise, fused with the bias add)
     /// ```
     ///
@@ -21,6 +21,10 @@ extension DenseLayer {
             if input.rows == 1 {
                 // z = Wᵀ·a for one sample: gemv with the transpose flag.
                 backend.gemv(w.transposed, input, into: z)
+            } else if z.cols == 1 {
+                // One output: z = A_prev·w (gemv). OpenBLAS's small-matrix dgemm kernel for
+                // AVX-512 allocates on the heap for n = 1; gemv does not.
+                backend.gemv(input, w, into: z)
             } else {
                 backend.gemm(input, w, into: z)
             }

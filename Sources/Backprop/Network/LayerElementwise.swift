@@ -10,44 +10,26 @@ enum LayerElementwise {
     /// `Z ← Z + 1·b` (the bias added to every row), then `A ← g(Z)`.
     ///
     /// `z` and `a` are `N × d`, `bias` is `1 × d`. `a` may be the same memory as `z` (then `A`
-    /// replaces `Z`).
+    /// replaces `Z`). The loop is ``ActivationKernels/biasForward(_:_:bias:into:rows:cols:)``, the
+    /// one shared with the autodiff tape (tanh and sigmoid vectorised by ``FastActivations``):
+    /// one call for contiguous buffers, one call per row otherwise.
     static func addBiasAndActivate<T: BLASScalar>(
         _ z: MutableMatrixView<T>, bias: MatrixView<T>, activation: Activation,
         into a: MutableMatrixView<T>
     ) {
-        if bias.rows != 1 || bias.cols != z.cols || a.rows != z.rows || a.cols != z.cols {
+        if bias.rows != 1 || bias.cols != z.cols || a.rows != z.rows || a.cols != z.cols
+            || (bias.stride != 1 && bias.cols > 1)
+        {
             shapeMismatch("addBiasAndActivate", "Z is \(z.shapeDescription), b is \(bias.shapeDescription), A is \(a.shapeDescription)")
         }
-        switch activation {
-        case .identity: forwardLoop(z, bias, a) { $0 }
-        case .tanh: forwardLoop(z, bias, a) { T.tanh($0) }
-        case .sigmoid: forwardLoop(z, bias, a) { Activation.logistic($0) }
-        case .relu: forwardLoop(z, bias, a) { $0 > 0 ? $0 : 0 }
-        case .leakyReLU:
-            let slope = T(Activation.leakySlope)
-            forwardLoop(z, bias, a) { $0 > 0 ? $0 : slope * $0 }
-        case .softplus: forwardLoop(z, bias, a) { Activation.softplus($0) }
-        case .step: forwardLoop(z, bias, a) { $0 > 0 ? 1 : 0 }
-        case .shiftedReLU: forwardLoop(z, bias, a) { $0 > 100 ? $0 - 100 : 0 }
-        }
-    }
-
-    /// The loop of ``addBiasAndActivate(_:bias:activation:into:)`` with `g` known statically, so
-    /// that the activation's `switch` is outside the loop.
-    @inline(__always)
-    private static func forwardLoop<T: BLASScalar>(
-        _ z: MutableMatrixView<T>, _ bias: MatrixView<T>, _ a: MutableMatrixView<T>,
-        _ g: (T) -> T
-    ) {
-        let b = bias.base
-        let bStride = bias.stride
-        for i in 0..<z.rows {
-            let zi = z.base + i * z.ld
-            let ai = a.base + i * a.ld
-            for j in 0..<z.cols {
-                let v = zi[j] + b[j * bStride]
-                zi[j] = v
-                ai[j] = g(v)
+        let (n, d) = (z.rows, z.cols)
+        if n == 0 || d == 0 { return }
+        if (z.ld == d && a.ld == d) || n == 1 {
+            ActivationKernels.biasForward(activation, z.base, bias: bias.base, into: a.base, rows: n, cols: d)
+        } else {
+            for i in 0..<n {
+                ActivationKernels.biasForward(
+                    activation, z.base + i &* z.ld, bias: bias.base, into: a.base + i &* a.ld, rows: 1, cols: d)
             }
         }
     }
@@ -69,38 +51,50 @@ enum LayerElementwise {
             shapeMismatch("activationBackward", "Z is \(z.shapeDescription), A is \(a.shapeDescription), δ is \(delta.shapeDescription), ∂E/∂Z is \(dz.shapeDescription), ∂E/∂b is \(db.shapeDescription)")
         }
         switch activation {
-        case .identity: backwardLoop(z, a, delta, dz, db) { _, _ in 1 }
-        case .tanh: backwardLoop(z, a, delta, dz, db) { _, a in 1 - a * a }
-        case .sigmoid: backwardLoop(z, a, delta, dz, db) { _, a in a * (1 - a) }
-        case .relu: backwardLoop(z, a, delta, dz, db) { z, _ in z > 0 ? 1 : 0 }
-        case .leakyReLU:
-            let slope = T(Activation.leakySlope)
-            backwardLoop(z, a, delta, dz, db) { z, _ in z > 0 ? 1 : slope }
-        case .softplus: backwardLoop(z, a, delta, dz, db) { z, _ in Activation.logistic(z) }
-        case .step: backwardLoop(z, a, delta, dz, db) { _, _ in 0 }
-        case .shiftedReLU: backwardLoop(z, a, delta, dz, db) { z, _ in z > 100 ? 1 : 0 }
+        case .identity: backwardLoop(.identity, z, a, delta, dz, db)
+        case .tanh: backwardLoop(.tanh, z, a, delta, dz, db)
+        case .sigmoid: backwardLoop(.sigmoid, z, a, delta, dz, db)
+        case .relu: backwardLoop(.relu, z, a, delta, dz, db)
+        case .leakyReLU: backwardLoop(.leakyReLU, z, a, delta, dz, db)
+        case .softplus: backwardLoop(.softplus, z, a, delta, dz, db)
+        case .step: backwardLoop(.step, z, a, delta, dz, db)
+        case .shiftedReLU: backwardLoop(.shiftedReLU, z, a, delta, dz, db)
         }
     }
 
-    /// The loop of ``activationBackward(z:a:delta:activation:into:biasGradient:)`` with `g′(z, a)`
-    /// known statically.
+    /// The loop of ``activationBackward(z:a:delta:activation:into:biasGradient:)`` with `g`
+    /// a constant, so that ``Activation/derivative(_:output:)`` inlines branch-free (and the
+    /// row loop vectorises: the bias gradient is a contiguous row when its stride is 1).
     @inline(__always)
     private static func backwardLoop<T: BLASScalar>(
-        _ z: MatrixView<T>, _ a: MatrixView<T>, _ delta: MatrixView<T>,
-        _ dz: MutableMatrixView<T>, _ db: MutableMatrixView<T>, _ gPrime: (T, T) -> T
+        _ g: Activation, _ z: MatrixView<T>, _ a: MatrixView<T>, _ delta: MatrixView<T>,
+        _ dz: MutableMatrixView<T>, _ db: MutableMatrixView<T>
     ) {
         let dbp = db.base
         let dbStride = db.stride
-        for j in 0..<db.cols { dbp[j * dbStride] = 0 }
+        let d = z.cols
+        if dbStride == 1 {
+            dbp.update(repeating: 0, count: d)
+        } else {
+            for j in 0..<d { dbp[j &* dbStride] = 0 }
+        }
         for i in 0..<z.rows {
-            let zi = z.base + i * z.ld
-            let ai = a.base + i * a.ld
-            let di = delta.base + i * delta.ld
-            let dzi = dz.base + i * dz.ld
-            for j in 0..<z.cols {
-                let e = gPrime(zi[j], ai[j]) * di[j]
-                dzi[j] = e
-                dbp[j * dbStride] += e
+            let zi = z.base + i &* z.ld
+            let ai = a.base + i &* a.ld
+            let di = delta.base + i &* delta.ld
+            let dzi = dz.base + i &* dz.ld
+            if dbStride == 1 {
+                for j in 0..<d {
+                    let e = g.derivative(zi[j], output: ai[j]) * di[j]
+                    dzi[j] = e
+                    dbp[j] += e
+                }
+            } else {
+                for j in 0..<d {
+                    let e = g.derivative(zi[j], output: ai[j]) * di[j]
+                    dzi[j] = e
+                    dbp[j &* dbStride] += e
+                }
             }
         }
     }

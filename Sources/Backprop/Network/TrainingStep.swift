@@ -21,7 +21,8 @@ extension Network {
     /// `workspace.gradient`, i.e. `θ ← θ − γ·∇E(θ)`.
     ///
     /// Returns `E(θ)` before the step. After the first call with a workspace, no heap allocation
-    /// happens (the buffers of the workspace and the parameters are reused in place).
+    /// happens (the buffers of the workspace and the parameters are reused in place). Runs under
+    /// the OpenBLAS thread policy ``BLASThreads/withStepPolicy(multiplyAdds:backend:_:)``.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @discardableResult
@@ -29,8 +30,10 @@ extension Network {
         _ x: MatrixView<Scalar>, _ t: MatrixView<Scalar>, learningRate: Scalar,
         workspace: BackpropWorkspace<Scalar>, backend: Backend = .blas
     ) -> Scalar {
-        let e = backpropagate(x, t, workspace: workspace, backend: backend)
-        update(by: workspace.gradient, learningRate: learningRate)
-        return e
+        BLASThreads.withStepPolicy(multiplyAdds: largestProductMultiplyAdds(batch: x.rows), backend: backend) {
+            let e = backpropagate(x, t, workspace: workspace, backend: backend)
+            update(by: workspace.gradient, learningRate: learningRate)
+            return e
+        }
     }
 }
