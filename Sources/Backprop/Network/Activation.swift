@@ -26,13 +26,15 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     /// Slope of ``leakyReLU`` for negative inputs.
     public static let leakySlope = 0.01
 
-    /// `g(z)`.
+    /// `g(z)`. tanh and the sigmoid use the vectorisable ``FastActivations`` (a few ulp from
+    /// libm), so every path — batch kernels, neuron-wise loops, autodiff on scalars — computes the
+    /// same bits.
     @inlinable
     public func value<T: BLASScalar>(_ z: T) -> T {
         switch self {
         case .identity: return z
-        case .tanh: return T.tanh(z)
-        case .sigmoid: return Activation.logistic(z)
+        case .tanh: return FastActivations.tanh(z)
+        case .sigmoid: return FastActivations.sigmoid(z)
         case .relu: return z > 0 ? z : 0
         case .leakyReLU: return z > 0 ? z : T(Activation.leakySlope) * z
         case .softplus: return Activation.softplus(z)
