@@ -2,46 +2,13 @@ import Backprop
 import Foundation
 import Testing
 
-/// Runs the built `backprop` executable and captures its output. The executable is the one next
-/// to the test bundle: `swift build --build-tests` (what `scripts/test` runs first) links it;
-/// `swift test` alone recompiles the CLI module but may leave an older executable in place.
+/// Runs the built `backprop` executable (through the CLI tests' ``CLIHarness``) in the current
+/// folder; the classifier tests pass absolute paths.
 enum ClassifierCLI {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// The `backprop` binary: beside the test bundle, else `.build/debug/backprop`.
-    static let executable: URL? = {
-        let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            bundleFolder.appendingPathComponent("backprop"),
-            bundleFolder.deletingLastPathComponent().appendingPathComponent("backprop"),
-            ClassifierFixtures.packageRoot.appendingPathComponent(".build/debug/backprop"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
+    typealias Output = CLIHarness.Output
 
     static func run(_ arguments: [String]) throws -> Output {
-        guard let executable else {
-            Issue.record("the backprop executable was not found; run `swift build` before `swift test`")
-            return Output(status: -1, stdout: "", stderr: "")
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationReason == .exit ? process.terminationStatus : -1000,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        try CLIHarness.run(arguments, in: FileManager.default.currentDirectoryPath)
     }
 }
 
@@ -67,20 +34,9 @@ extension ClassifierCLI {
     /// The numbers of a JSON text, read with `Double(String)` (to check round-trip bits without
     /// trusting a JSON parser's number conversion).
     static func jsonNumbers(_ text: String) -> [Double] {
-        var numbers: [Double] = []
-        var current = ""
-        var inString = false
-        for c in text {
-            if c == "\"" { inString.toggle() }
-            if !inString && (c.isNumber || c == "." || c == "-" || c == "e" || c == "E" || c == "+") {
-                current.append(c)
-            } else {
-                if let v = Double(current) { numbers.append(v) }
-                current = ""
-            }
-        }
-        return numbers
+        CLIHarness.numbers(text).compactMap { Double($0) }
     }
+
 }
 
 @Suite(.serialized) struct ClassifierCommandTests {
