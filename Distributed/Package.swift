@@ -23,25 +23,39 @@ let package = Package(
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         // MARK: Thin Swift layer over MPI, and the MPI gradient combiners
+        // (MPICluster: the ranks as a TrainingCluster of BackpropCommands.)
         .target(
             name: "BackpropMPI",
-            dependencies: ["CMPI", .product(name: "Backprop", package: "Backprop")]),
+            dependencies: [
+                "CMPI", .product(name: "Backprop", package: "Backprop"),
+                .product(name: "BackpropCommands", package: "Backprop"),
+            ]),
 
-        // MARK: Command-line tool: `backprop-mpi train … --shards S` (under mpirun or alone)
+        // MARK: Command-line tool: every `backprop` command, `train … --shards S` data-parallel
+        // under mpirun (the commands themselves live in the root package's BackpropCommands).
         .executableTarget(
             name: "BackpropMPICLI",
             dependencies: [
                 "BackpropMPI",
+                .product(name: "BackpropCommands", package: "Backprop"),
                 .product(name: "Backprop", package: "Backprop"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Exercises every collective under mpirun (run by the tests).
-        .executableTarget(name: "mpi-collectives-check", dependencies: ["BackpropMPI"]),
+        .executableTarget(
+            name: "mpi-collectives-check",
+            dependencies: [
+                "BackpropMPI", .product(name: "Backprop", package: "Backprop"),
+                .product(name: "BackpropCommands", package: "Backprop"),
+            ]),
 
         // MARK: Tests (MPI tests skip when mpirun is missing)
         .testTarget(
             name: "BackpropMPITests",
-            dependencies: ["BackpropMPI", .product(name: "Backprop", package: "Backprop")]),
+            dependencies: [
+                "BackpropMPI", .product(name: "Backprop", package: "Backprop"),
+                .product(name: "BackpropCommands", package: "Backprop"),
+            ]),
     ]
 )
