@@ -55,6 +55,13 @@ enum MPIRun {
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         env["OMPI_MCA_btl"] = btl
+        // A session folder of its own: concurrent mpiruns (parallel tests, other users) race to
+        // create the shared /tmp/ompi.<host>.<uid> and one fails with "mkdir … File exists".
+        let session = FileManager.default.temporaryDirectory
+            .appendingPathComponent("backprop-mpi-session-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: session, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: session) }
+        env["OMPI_MCA_orte_tmpdir_base"] = session.path
         let launcher = [
             "--timeout", "\(timeout)", "--oversubscribe", "--bind-to", "none",
             "-x", "OPENBLAS_NUM_THREADS=1",
