@@ -13,7 +13,7 @@ struct DistributedTrainingTests {
     func model(_ label: String, _ file: URL, _ run: () throws -> MPIRun.Result) throws -> Data? {
         let r = try run()
         #expect(r.status == 0, "\(label): \(r.output)")
-        #expect(!r.timedOut, "\(label): \(r.output)")
+        #expect(MPIRun.endedCleanly(r), "\(label): \(r.output)")
         // Rank 0 alone prints the summary.
         #expect(r.output.split(separator: "\n").filter { $0.hasPrefix("{\"model\"") }.count == 1, "\(label): \(r.output)")
         return FileManager.default.contents(atPath: file.path)
@@ -111,6 +111,7 @@ struct DistributedTrainingTests {
         #expect(r.status == 1, "\(r.output)")
         let errors = MPIRun.errorLines(r.output)
         #expect(errors.count == 1, "\(r.output)")
+        #expect(MPIRun.endedCleanly(r), "MPI not finalised on every rank: \(r.output)")
         let line = errors.first.map(String.init) ?? ""
         #expect(line.hasPrefix("backprop: error: rank 1 of 2: "), "\(line)")
         #expect(line.contains("\(dir.appendingPathComponent("data-1.csv").path): line 3, column 'x2'"), "\(line)")
@@ -129,6 +130,7 @@ struct DistributedTrainingTests {
         #expect(r.status == 1, "\(r.output)")
         let errors = MPIRun.errorLines(r.output)
         #expect(errors.count == 1, "\(r.output)")
+        #expect(MPIRun.endedCleanly(r), "MPI not finalised on every rank: \(r.output)")
         #expect(errors.first?.contains("nope.csv") == true && errors.first?.contains("rank") == false, "\(r.output)")
     }
 
@@ -140,6 +142,7 @@ struct DistributedTrainingTests {
         #expect(r.status == 1, "\(r.output)")
         let errors = MPIRun.errorLines(r.output)
         #expect(errors.count == 1, "\(r.output)")
+        #expect(MPIRun.endedCleanly(r), "MPI not finalised on every rank: \(r.output)")
         #expect(errors.first?.contains("training diverged at step") == true, "\(r.output)")
         #expect(try MPIRun.files(in: dir).isEmpty, "a model was written")
     }
@@ -158,6 +161,7 @@ struct DistributedTrainingTests {
         let r = try MPIRun.mpi(np: 2, Self.common + ["--shards", "1", "--out", dir.appendingPathComponent("m.safetensors").path], timeout: 30)
         #expect(r.status == 1, "\(r.output)")
         #expect(MPIRun.errorLines(r.output).count == 1, "\(r.output)")
+        #expect(MPIRun.endedCleanly(r), "MPI not finalised on every rank: \(r.output)")
         #expect(MPIRun.errorLines(r.output).first?.contains("--shards 1 is less than the 2 ranks") == true, "\(r.output)")
     }
 
@@ -166,7 +170,6 @@ struct DistributedTrainingTests {
         #expect(r.status == 64, "\(r.output)")  // EX_USAGE, like `backprop`
         #expect(r.output.components(separatedBy: "--layers").count >= 2, "\(r.output)")
         #expect(r.output.components(separatedBy: "Error:").count == 2, "printed once: \(r.output)")
-        // A clean exit: no process was killed, no "exited without finalize" complaint.
-        #expect(!r.output.contains("MPI_FINALIZE"), "\(r.output)")
+        #expect(MPIRun.endedCleanly(r), "\(r.output)")
     }
 }

@@ -121,6 +121,12 @@ enum MPIRun {
         try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
     }
 
+    /// Whether every rank called `MPI_Finalize` and none `MPI_Abort` (Open MPI's launcher says
+    /// "exiting improperly" or "MPI_ABORT was invoked" otherwise).
+    static func endedCleanly(_ r: Result) -> Bool {
+        !r.output.contains("exiting improperly") && !r.output.contains("MPI_ABORT was invoked") && !r.timedOut
+    }
+
     /// The lines of `output` that are `backprop` errors.
     static func errorLines(_ output: String) -> [Substring] {
         output.split(separator: "\n").filter { $0.contains("backprop: error:") }
