@@ -2,7 +2,8 @@
 // Backprop over MPI: data-parallel training across processes and machines (Open MPI).
 // A separate package so that the core library and its tests build without MPI installed.
 // Needs `libopenmpi-dev openmpi-bin` (scripts/install-deps --mpi). Run the tests with
-// `scripts/test-distributed` or `cd Distributed && swift test`.
+// `scripts/test-distributed` (or `swift build --product backprop` in the root, then
+// `cd Distributed && swift test`: the tests compare model files with the root `backprop`).
 import PackageDescription
 
 let package = Package(
@@ -53,9 +54,6 @@ let package = Package(
         // MARK: Tests (MPI tests skip when mpirun is missing)
         .testTarget(
             name: "BackpropMPITests",
-            dependencies: [
-                "BackpropMPI", .product(name: "Backprop", package: "Backprop"),
-                .product(name: "BackpropCommands", package: "Backprop"),
-            ]),
+            dependencies: ["BackpropMPI", .product(name: "Backprop", package: "Backprop")]),
     ]
 )

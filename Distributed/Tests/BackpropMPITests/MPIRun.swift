@@ -35,7 +35,7 @@ enum MPIRun {
     /// variables in its environment and one OpenBLAS thread.
     static func alone(_ args: [String], executable: String? = nil, timeout: Double = 60) throws -> Result {
         var env = ProcessInfo.processInfo.environment
-        for k in env.keys where k.hasPrefix("OMPI_") || k.hasPrefix("PMI") { env[k] = nil }
+        for k in env.keys where k.hasPrefix("OMPI_") || k.hasPrefix("PMI") || k.hasPrefix("BACKPROP_MPI_") { env[k] = nil }
         env["OPENBLAS_NUM_THREADS"] = "1"
         return try run(executable ?? Self.executable, args, env: env, timeout: timeout)
     }
@@ -55,6 +55,8 @@ enum MPIRun {
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         env["OMPI_MCA_btl"] = btl
+        // Only the settings a test asks for (`exporting`), not the caller's.
+        for k in env.keys where k.hasPrefix("BACKPROP_MPI_") { env[k] = nil }
         // A session folder of its own: concurrent mpiruns (parallel tests, other users) race to
         // create the shared /tmp/ompi.<host>.<uid> and one fails with "mkdir … File exists".
         let session = FileManager.default.temporaryDirectory
