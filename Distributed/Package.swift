@@ -2,7 +2,8 @@
 // Backprop over MPI: data-parallel training across processes and machines (Open MPI).
 // A separate package so that the core library and its tests build without MPI installed.
 // Needs `libopenmpi-dev openmpi-bin` (scripts/install-deps --mpi). Run the tests with
-// `scripts/test-distributed` or `cd Distributed && swift test`.
+// `scripts/test-distributed` (or `swift build --product backprop` in the root, then
+// `cd Distributed && swift test`: the tests compare model files with the root `backprop`).
 import PackageDescription
 
 let package = Package(
@@ -23,21 +24,32 @@ let package = Package(
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         // MARK: Thin Swift layer over MPI, and the MPI gradient combiners
+        // (MPICluster: the ranks as a TrainingCluster of BackpropCommands.)
         .target(
             name: "BackpropMPI",
-            dependencies: ["CMPI", .product(name: "Backprop", package: "Backprop")]),
+            dependencies: [
+                "CMPI", .product(name: "Backprop", package: "Backprop"),
+                .product(name: "BackpropCommands", package: "Backprop"),
+            ]),
 
-        // MARK: Command-line tool: `backprop-mpi train … --shards S` (under mpirun or alone)
+        // MARK: Command-line tool: every `backprop` command, `train … --shards S` data-parallel
+        // under mpirun (the commands themselves live in the root package's BackpropCommands).
         .executableTarget(
             name: "BackpropMPICLI",
             dependencies: [
                 "BackpropMPI",
+                .product(name: "BackpropCommands", package: "Backprop"),
                 .product(name: "Backprop", package: "Backprop"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Exercises every collective under mpirun (run by the tests).
-        .executableTarget(name: "mpi-collectives-check", dependencies: ["BackpropMPI"]),
+        .executableTarget(
+            name: "mpi-collectives-check",
+            dependencies: [
+                "BackpropMPI", .product(name: "Backprop", package: "Backprop"),
+                .product(name: "BackpropCommands", package: "Backprop"),
+            ]),
 
         // MARK: Tests (MPI tests skip when mpirun is missing)
         .testTarget(

@@ -137,6 +137,10 @@ struct TrainCommand: ParsableCommand {
         // Under MPI every rank prepares the same run; a problem on any rank ends them all here,
         // before the first collective, and rank 0 alone writes and prints.
         let cluster = Cluster.current
+        if let shards, shards < cluster.size {  // the same on every rank: no collective needed
+            throw CLIError(
+                "--shards \(shards) is less than the \(cluster.size) ranks; use --shards S with S ≥ ranks (a multiple of every rank count you use, e.g. 4)")
+        }
         let prepared: Prepared<T>
         do {
             prepared = try prepare(T.self, leader: cluster.isLeader)

@@ -1,6 +1,10 @@
 // Exercises every collective of BackpropMPI under mpirun (used by the tests): each rank prints
 // `rank r/P ok` when all results match the values computed by hand, or the first mismatch.
 // The first argument is the chunk size (elements per MPI call) to force chunking.
+// Also checks MPICluster: agree(on:) and sharded training (same parameters on every rank, equal
+// bit for bit to one process).
+import Backprop
+import BackpropCommands
 import BackpropMPI
 import Foundation
 
@@ -43,6 +47,37 @@ do {
     if p > 1 && (failures.count != 1 || failures[0].rank != 1 || failures[0].message != "disk full on rank 1") {
         fail("rank \(r): agreeOnFailures gave \(failures)")
     }
+
+    // MPICluster.agree(on:): every rank throws the same error naming rank 1.
+    let cluster = try MPICluster(communicator: c)
+    do {
+        try cluster.agree(on: r == 1 ? "disk full" : nil)
+        if p > 1 { fail("rank \(r): agree(on:) did not throw") }
+    } catch let e as CLIError {
+        if e.description != "rank 1 of \(p): disk full" { fail("rank \(r): agree(on:) threw '\(e)'") }
+    }
+    try cluster.agree(on: nil)
+
+    // Sharded mini-batch training over the cluster's combiner (S = 4, so P = 3 leaves ranks with
+    // unequal shard counts): every rank holds the parameters of one process, bit for bit.
+    let inputs = Matrix<Double>.random(rows: 37, cols: 3, in: -1...1, seed: 5)
+    let targets = Matrix<Double>.random(rows: 37, cols: 2, in: -1...1, seed: 6)
+    var distributed = Network<Double>(sizes: [3, 5, 2], hidden: .tanh, loss: .mse, seed: 3)
+    var single = distributed
+    let initialTheta = distributed.layers.flatMap { $0.weight.elements + $0.bias.elements }
+    let options = TrainingOptions(steps: 20, learningRate: 0.1, batchSize: 16, seed: 2)
+    _ = try ShardedTrainer.train(&distributed, inputs: inputs, targets: targets, options: options, shards: 4, combiner: cluster.combiner)
+    _ = try ShardedTrainer.train(&single, inputs: inputs, targets: targets, options: options, shards: 4, combiner: LocalGradientCombiner())
+    let mineTheta = distributed.layers.flatMap { $0.weight.elements + $0.bias.elements }
+    let singleTheta = single.layers.flatMap { $0.weight.elements + $0.bias.elements }
+    if mineTheta.count != 32 || mineTheta == initialTheta || mineTheta != singleTheta {
+        fail("rank \(r): sharded training differs from one process")
+    }
+    let everyTheta = try c.allgather(mineTheta)
+    for q in 0..<p where Array(everyTheta[(q * mineTheta.count)..<((q + 1) * mineTheta.count)]) != mineTheta {
+        fail("rank \(r): rank \(q) holds other parameters")
+    }
+    if r == 0 { print("sharded training: \(p) rank(s) hold the single-process parameters (\(mineTheta.count) values)") }
 
     try c.barrier()
 

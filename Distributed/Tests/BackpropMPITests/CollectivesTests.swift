@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The thin MPI layer itself: allreduce (sum/max/min), allgather, broadcast, barrier,
-/// failure agreement and a thrown MPIError, checked by `mpi-collectives-check` on every rank.
+/// failure agreement, a thrown MPIError, MPICluster's agreement and sharded training (every rank
+/// holds the single-process parameters), checked by `mpi-collectives-check` on every rank.
 @Suite(.enabled(if: MPIRun.mpirun != nil, "mpirun not installed: MPI tests skipped (install libopenmpi-dev openmpi-bin)"))
 struct CollectivesTests {
     @Test(arguments: [(1, "5"), (3, "5"), (3, "2147483647"), (2, "1")])
@@ -12,5 +13,6 @@ struct CollectivesTests {
         for rank in 0..<np { #expect(r.output.contains("rank \(rank)/\(np) ok"), "\(r.output)") }
         #expect(r.output.contains("invalid root: MPI_Bcast failed (code"), "\(r.output)")
         #expect(r.output.contains("MPI_ERR_ROOT"), "\(r.output)")
+        #expect(r.output.contains("sharded training: \(np) rank(s) hold the single-process parameters (32 values)"), "\(r.output)")
     }
 }
