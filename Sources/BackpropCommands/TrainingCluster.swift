@@ -2,7 +2,7 @@ import Backprop
 
 /// The processes a command runs on: one (the default), or the ranks of an MPI job when the
 /// commands run inside `backprop-mpi` (Distributed/), which installs its cluster in
-/// ``TrainingCluster/current`` before calling ``BackpropCommand/main()``.
+/// ``Cluster/current`` before it parses and runs the command.
 ///
 /// With `--shards S`, `backprop train` computes each batch gradient as the sum of `S` fixed row
 /// shards in shard order; the cluster's combiner decides which shards this process computes and
