@@ -62,6 +62,13 @@ public enum BLASThreads {
         set { threshold.store(max(0, newValue), ordering: .relaxed) }
     }
 
+    /// Whether the step policy runs a step whose largest product has `multiplyAdds = m·n·k` on
+    /// one thread: `backend == .blas && multiplyAdds < stepSingleThreadBelow`.
+    @inlinable
+    public static func stepUsesOneThread(multiplyAdds: Int, backend: Backend) -> Bool {
+        backend == .blas && multiplyAdds < stepSingleThreadBelow
+    }
+
     /// Runs `body` (one training step whose largest product has `multiplyAdds = m·n·k`) under the
     /// step policy: with one OpenBLAS thread when `multiplyAdds < stepSingleThreadBelow` and the
     /// backend is BLAS, restoring the previous count afterwards; otherwise unchanged.
@@ -69,7 +76,7 @@ public enum BLASThreads {
     public static func withStepPolicy<R>(
         multiplyAdds: Int, backend: Backend, _ body: () throws -> R
     ) rethrows -> R {
-        if backend != .blas || multiplyAdds >= stepSingleThreadBelow { return try body() }
+        if !stepUsesOneThread(multiplyAdds: multiplyAdds, backend: backend) { return try body() }
         let previous = openblas_get_num_threads()
         if previous <= 1 { return try body() }
         openblas_set_num_threads(1)
