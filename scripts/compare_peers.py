@@ -10,7 +10,8 @@ loss `E = 1/N Σ_k ½‖y_k − t_k‖²` (Backprop's `mse`), gradient of every 
 - PyTorch: eager mode, autograd, `torch.set_num_threads(2)`.
 - JAX: the whole step (value_and_grad and update) under `jax.jit`, parameters donated.
 
-Peers that are not importable are skipped. Contestants run alternately (Backprop, NumPy, PyTorch,
+Peers that are not importable are skipped. Each peer runs in its own Python process (one per
+measurement), so that thread pools never compete inside one process. Contestants run alternately (Backprop, NumPy, PyTorch,
 JAX, then again), each timed like `backprop bench`: warm-up, then groups of steps of ≥ 100 µs, the
 median per-step time; per contestant the best median of the rounds is kept. OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE are removed from the environment before NumPy loads its OpenBLAS.
@@ -174,6 +175,30 @@ PEERS = {
 }
 
 
+def run_worker(args):
+    """`--worker NAME`: time one peer's step in this (fresh) process and print the JSON result."""
+    import json
+
+    factory = PEERS[args.worker][1]
+    step = factory([int(v) for v in args.layers.split(",")], args.batch, args.precision)
+    median, minimum = time_step(step, args.seconds)
+    print(json.dumps({"step_seconds_median": median, "step_seconds_min": minimum}))
+
+
+def peer_run(name, layers, batch, precision, seconds):
+    """Times peer `name` in its own Python process (so that the thread pools of NumPy's OpenBLAS,
+    PyTorch and XLA never compete inside one process) and returns its JSON result."""
+    import json
+    import subprocess
+
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--layers", ",".join(map(str, layers)),
+           "--batch", str(batch), "--precision", precision, "--seconds", str(seconds)]
+    r = subprocess.run(cmd, env=bl.unpinned_env(), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{r.stderr[-3000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def available_peers(wanted):
     out = {}
     for name, (module, factory) in PEERS.items():
@@ -205,7 +230,14 @@ def main():
     ap.add_argument("--max-width", type=int, default=4096, help="skip shapes wider than this")
     ap.add_argument("--output", default=os.path.join(bl.ROOT, "docs", "PEERS.md"))
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--layers", help=argparse.SUPPRESS)
+    ap.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--precision", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker:
+        run_worker(args)
+        return
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
@@ -221,20 +253,17 @@ def main():
         if max(layers) > args.max_width:
             continue
         for precision in args.precisions.split(","):
-            steps = {name: factory(layers, batch, precision) for name, factory in peers.items()}
             runs = {
                 "Backprop": lambda: bl.bench(layers, batch, precision, "blas", "layerwise", args.seconds),
                 "Backprop autodiff": lambda: bl.bench(layers, batch, precision, "blas", "autodiff", args.seconds),
             }
-            for name, step in steps.items():
-                runs[name] = (lambda s: lambda: dict(zip(("step_seconds_median", "step_seconds_min"),
-                                                         time_step(s, args.seconds))))(step)
+            for name in peers:
+                runs[name] = (lambda n: lambda: peer_run(n, layers, batch, precision, args.seconds))(name)
             best = bl.alternate(runs, args.rounds)
             times = {name: best[name]["step_seconds_median"] for name in names if name in best}
             rows.append((layers, batch, precision, times))
             log(f"{bl.shape_name(layers, batch)} {precision}: "
                 + ", ".join(f"{k} {bl.micros(v)} µs" for k, v in times.items()))
-            del steps
     load_after = bl.load_average()
 
     header = "| shape | precision | " + " | ".join(f"{n} (µs)" for n in names) + " | " + \

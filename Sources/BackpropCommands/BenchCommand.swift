@@ -127,7 +127,7 @@ struct BenchCommand: ParsableCommand {
         }
         // The threads the step ran on (the step policy may have chosen one).
         let stepThreads =
-            backend == .blas && net.largestProductMultiplyAdds(batch: batch) < BLASThreads.stepSingleThreadBelow
+            BLASThreads.stepUsesOneThread(multiplyAdds: net.largestProductMultiplyAdds(batch: batch), backend: backend)
             ? 1 : BLASThreads.count
         let median = stepTimes.median
         let gemmRate = gemmFlops / gemmTimes.median / 1e9

@@ -11,25 +11,28 @@ import Synchronization
 /// ``Network/autodiffTrainingStep(x:t:learningRate:tape:backend:)``) runs on *one* thread when its
 /// largest matrix product has fewer than ``stepSingleThreadBelow`` multiply-adds (`m·n·k`, default
 /// 2²⁶ ≈ 67 M, e.g. 256 × 512 × 512), and restores the previous count afterwards (4 ns per
-/// switch). Above, OpenBLAS's count is kept. Measured on the 2-core reference machine, shared with
-/// other processes (`scripts/bench`, table "One or two OpenBLAS threads"; ratios of alternating
-/// runs):
+/// switch). Above, OpenBLAS's count is kept. Measured on the 2-core reference machine while other
+/// processes kept it loaded (load average 4–6), in `scripts/bench`'s table "One or two OpenBLAS
+/// threads" (layer-wise step time, 1 thread ÷ 2 threads, alternating runs; two runs, 11:54 and
+/// 12:18 UTC on 2026-11-30):
 ///
-/// | step                       | largest m·n·k | 1 thread ÷ 2 threads (time) |
-/// |----------------------------|---------------|-----------------------------|
-/// | 2-16-16-1 ×64              | 16 K          | 1.00 (OpenBLAS uses 1 anyway) |
-/// | 64-128-128-10 ×128         | 2.1 M         | 0.48–0.51                   |
-/// | 784-256-256-10 ×128        | 25.7 M        | 0.46–0.49                   |
-/// | 512-512 ×256 (one layer)   | 67 M          | 0.95–1.1                    |
-/// | 1024-wide ×256             | 268 M         | 0.64–1.0 (noisy)            |
+/// | step                       | largest m·n·k | f32             | f64  |
+/// |----------------------------|---------------|-----------------|------|
+/// | 2-16-16-1 ×64              | 16 K          | 1.00            | 1.00 |
+/// | 64-128-128-10 ×128         | 2.1 M         | 0.48, 0.87      | 0.94 |
+/// | 784-256-256-10 ×128        | 25.7 M        | 0.47, 0.94      | 0.84 |
+/// | 1024-1024-1024-1024 ×256   | 268 M         | 0.64–1.0, 0.72  | 0.96 |
 ///
-/// Below the threshold a second thread *slows* the step on a loaded machine (each of the step's
-/// ~8 calls wakes and synchronises the pool, and the waiting thread competes for a core), and
-/// every threaded call allocates OpenBLAS's job array on the heap; with one thread a steady-state
-/// step allocates nothing. On an idle machine a single n = 128–256 sgemm gains up to 1.6–1.9×
-/// from the second thread, so on dedicated hardware a lower threshold can pay: set
-/// ``stepSingleThreadBelow`` (0 turns the policy off). Threads multiply when several processes
-/// (MPI ranks) or worker threads share the cores: then set ``count`` to 1.
+/// Below the threshold the second thread never paid: each of the step's ~8 calls wakes and
+/// synchronises the pool, the waiting thread competes for a core, and every threaded call
+/// allocates OpenBLAS's job array on the heap. With one thread a steady-state f32 step allocates
+/// nothing; in f64, OpenBLAS 0.3.21's AVX-512 small-matrix dgemm kernel still allocates once per
+/// call for some output widths that are not multiples of 8 (2, 4, 9, 10, 12 observed; not 6), e.g.
+/// the 10-output layer of 784-256-256-10 (a one-output layer uses gemv, which does not). On an idle machine a single large sgemm gains up to 1.9× from the second thread
+/// (n ≥ 256), which is why the policy keeps OpenBLAS's count for large steps even though, under
+/// this load, one thread was not slower there either. On dedicated hardware a lower threshold can
+/// pay: set ``stepSingleThreadBelow`` (0 turns the policy off). Threads multiply when several
+/// processes (MPI ranks) or worker threads share the cores: then set ``count`` to 1.
 ///
 /// The count is process-wide: two threads running steps at the same time share it. sgemm's
 /// rounding can change with the thread count.
@@ -62,6 +65,13 @@ public enum BLASThreads {
         set { threshold.store(max(0, newValue), ordering: .relaxed) }
     }
 
+    /// Whether the step policy runs a step whose largest product has `multiplyAdds = m·n·k` on
+    /// one thread: `backend == .blas && multiplyAdds < stepSingleThreadBelow`.
+    @inlinable
+    public static func stepUsesOneThread(multiplyAdds: Int, backend: Backend) -> Bool {
+        backend == .blas && multiplyAdds < stepSingleThreadBelow
+    }
+
     /// Runs `body` (one training step whose largest product has `multiplyAdds = m·n·k`) under the
     /// step policy: with one OpenBLAS thread when `multiplyAdds < stepSingleThreadBelow` and the
     /// backend is BLAS, restoring the previous count afterwards; otherwise unchanged.
@@ -69,7 +79,7 @@ public enum BLASThreads {
     public static func withStepPolicy<R>(
         multiplyAdds: Int, backend: Backend, _ body: () throws -> R
     ) rethrows -> R {
-        if backend != .blas || multiplyAdds >= stepSingleThreadBelow { return try body() }
+        if !stepUsesOneThread(multiplyAdds: multiplyAdds, backend: backend) { return try body() }
         let previous = openblas_get_num_threads()
         if previous <= 1 { return try body() }
         openblas_set_num_threads(1)
