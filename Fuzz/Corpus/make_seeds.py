@@ -33,6 +33,8 @@ CSV = {
     "cr-only": (option(double=True), "x,y,label\r1,2,p\r3,4,q\r"),
     "nonfinite": (option(), "x,label\nnan,a\ninf,b\n1e999,a\n"),
     "multiline-quote": (option(label=2), 'x,label\n1,"multi\nline"\n2,"x"\n'),
+    # Regression (CSVCanonicalLabelTests): "é" precomposed and decomposed are one class.
+    "canonical-labels": (option(), "x,label\n1,\u00e9\n2,e\u0301\n3,a\n"),
     "negative-index": (option(label=6, positive=1), "a,b,c,d,e,f,g,label\n1,2,3,4,5,6,7,1\n0,1,0,0,0,0,0,0\n"),
 }
 
