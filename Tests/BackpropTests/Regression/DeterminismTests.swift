@@ -57,3 +57,38 @@ func sameSeedGivesByteIdenticalModelFiles(backend: Backend) throws {
     try checkDeterminism(Float.self, backend: backend)
     try checkDeterminism(Double.self, backend: backend)
 }
+
+/// `bytes` as lower-case hex.
+private func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef")
+    var s = ""
+    s.reserveCapacity(2 * bytes.count)
+    for b in bytes {
+        s.append(digits[Int(b >> 4)])
+        s.append(digits[Int(b & 15)])
+    }
+    return s
+}
+
+/// The model file of a fixed mini-batch training, as one line of hex (run in exit-test children).
+private func miniBatchModelHex() throws -> String {
+    let options = TrainingOptions(steps: 30, learningRate: 0.1, batchSize: 7, seed: 11)
+    return hex(try trainedModelBytes(Double.self, initSeed: 3, options: options))
+}
+
+/// "Run after run": two separate processes (each with its own random `Hasher` seed, so its own
+/// dictionary orders) write the same bytes as this one.
+@Test func sameSeedGivesByteIdenticalModelFilesAcrossProcesses() async throws {
+    let expected = try miniBatchModelHex() + "\n"
+    var outputs: [String] = []
+    for _ in 0..<2 {
+        let result = await #expect(
+            processExitsWith: .success, observing: [\.standardOutputContent]
+        ) {
+            print(try miniBatchModelHex())
+        }
+        outputs.append(String(decoding: result?.standardOutputContent ?? [], as: UTF8.self))
+    }
+    #expect(expected.count > 1000)
+    #expect(outputs == [expected, expected])
+}
