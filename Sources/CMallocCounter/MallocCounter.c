@@ -11,6 +11,18 @@ extern void *__libc_realloc(void *pointer, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
 extern void __libc_free(void *pointer);
 
+// AddressSanitizer and ThreadSanitizer replace malloc themselves. Interposing it here as well
+// mixes the two heaps (a block from the sanitizer's allocator freed by glibc: "free(): invalid
+// size", abort), so sanitizer builds do not interpose and count nothing.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define BP_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define BP_SANITIZED 1
+#endif
+
 static atomic_int counting;
 static atomic_llong allocations;
 
@@ -20,6 +32,7 @@ static inline void count_one(void) {
     }
 }
 
+#ifndef BP_SANITIZED
 void *malloc(size_t size) { count_one(); return __libc_malloc(size); }
 void *calloc(size_t count, size_t size) { count_one(); return __libc_calloc(count, size); }
 void *realloc(void *pointer, size_t size) { count_one(); return __libc_realloc(pointer, size); }
@@ -34,6 +47,7 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
     *result = p;
     return 0;
 }
+#endif
 
 void bp_malloc_counter_start(void) {
     atomic_store(&allocations, 0);

@@ -16,7 +16,8 @@ import Glibc
 /// Label values become class indices by the rule of ``ClassLabels``: with `positive` given that
 /// value is the positive class (`+1`, class 1) and the task is binary; otherwise the distinct
 /// values are sorted (numerically if all are numbers, else by their bytes) and, for two classes,
-/// the larger one is positive.
+/// the larger one is positive. Values that are equal as Swift strings (canonically equivalent
+/// Unicode, such as a precomposed "é" and "e" + combining acute) are one class.
 ///
 /// Errors are ``CSVError`` values naming file, 1-based line and column; nothing is returned on
 /// error. The file is read once into memory and parsed from its bytes: memory is the file size
@@ -216,11 +217,15 @@ public enum CSVLoader {
                 decoding: UnsafeBufferPointer(start: b + key.start, count: key.end - key.start),
                 as: UTF8.self)
         }
+        // Texts with different bytes can be equal strings (canonically equivalent Unicode, e.g.
+        // "é" precomposed and "e" + U+0301): they are one class, named by the first one seen.
+        var seen = Set<String>()
+        let distinctTexts = texts.filter { seen.insert($0).inserted }
         let wantBinary = binary || positive != nil
-        guard let classNames = ClassLabels.order(texts, positive: positive) else {
+        guard let classNames = ClassLabels.order(distinctTexts, positive: positive) else {
             throw .positiveNotFound(
                 path: source, positive: positive ?? "", column: labelName,
-                labels: ClassLabels.order(texts) ?? texts)
+                labels: ClassLabels.order(distinctTexts) ?? distinctTexts)
         }
         if wantBinary && classNames.count != 2 {
             throw .notBinary(path: source, column: labelName, labels: classNames)

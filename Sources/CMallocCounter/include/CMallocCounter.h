@@ -2,6 +2,8 @@
 // Counts heap allocations made by the whole process (Swift runtime, Foundation, OpenBLAS, …)
 // while counting is switched on. Linked only into the `backprop` executable, whose definitions of
 // malloc/calloc/realloc/posix_memalign/aligned_alloc/memalign interpose glibc's and forward to it.
+// In AddressSanitizer/ThreadSanitizer builds nothing is interposed (the sanitizer owns malloc)
+// and the count is always 0.
 #include <stdint.h>
 
 /// Starts counting from zero.
