@@ -36,67 +36,30 @@ enum LayerElementwise {
 
     // MARK: Backward
 
-    /// `∂E/∂Z = g′(Z) ⊙ δ` and `∂E/∂b = 1ᵀ·∂E/∂Z` (column sums), in one pass.
+    /// `∂E/∂Z = g′(Z) ⊙ δ` and `∂E/∂b = 1ᵀ·∂E/∂Z` (column sums), in one pass: the loop is
+    /// ``ActivationKernels/backwardWithColumnSums(_:z:a:dA:into:columnSums:rows:cols:)``, the one
+    /// the autodiff tape's dense layer uses.
     ///
-    /// `z`, `a` (`= g(Z)`, used by tanh and sigmoid), `delta` (`δ = ∂E/∂A`) and `dz` are `N × d`;
-    /// `db` is `1 × d` and is overwritten (not accumulated).
+    /// `z`, `a` (`= g(Z)`, used by tanh and sigmoid), `delta` (`δ = ∂E/∂A`) and `dz` are `N × d`
+    /// and contiguous (workspace buffers); `db` is a contiguous `1 × d` row, overwritten (not
+    /// accumulated).
     static func activationBackward<T: BLASScalar>(
         z: MatrixView<T>, a: MatrixView<T>, delta: MatrixView<T>, activation: Activation,
         into dz: MutableMatrixView<T>, biasGradient db: MutableMatrixView<T>
     ) {
-        if a.rows != z.rows || a.cols != z.cols || delta.rows != z.rows || delta.cols != z.cols
-            || dz.rows != z.rows || dz.cols != z.cols || db.rows != 1 || db.cols != z.cols
+        let d = z.cols
+        if a.rows != z.rows || a.cols != d || delta.rows != z.rows || delta.cols != d
+            || dz.rows != z.rows || dz.cols != d || db.rows != 1 || db.cols != d
             || z.isTransposed || a.isTransposed || delta.isTransposed
         {
             shapeMismatch("activationBackward", "Z is \(z.shapeDescription), A is \(a.shapeDescription), δ is \(delta.shapeDescription), ∂E/∂Z is \(dz.shapeDescription), ∂E/∂b is \(db.shapeDescription)")
         }
-        switch activation {
-        case .identity: backwardLoop(.identity, z, a, delta, dz, db)
-        case .tanh: backwardLoop(.tanh, z, a, delta, dz, db)
-        case .sigmoid: backwardLoop(.sigmoid, z, a, delta, dz, db)
-        case .relu: backwardLoop(.relu, z, a, delta, dz, db)
-        case .leakyReLU: backwardLoop(.leakyReLU, z, a, delta, dz, db)
-        case .softplus: backwardLoop(.softplus, z, a, delta, dz, db)
-        case .step: backwardLoop(.step, z, a, delta, dz, db)
-        case .shiftedReLU: backwardLoop(.shiftedReLU, z, a, delta, dz, db)
+        if z.rows > 1 && (z.ld != d || a.ld != d || delta.ld != d || dz.ld != d) {
+            shapeMismatch("activationBackward", "the buffers must be contiguous (ld = \(d)); got ld \(z.ld), \(a.ld), \(delta.ld), \(dz.ld)")
         }
-    }
-
-    /// The loop of ``activationBackward(z:a:delta:activation:into:biasGradient:)`` with `g`
-    /// a constant, so that ``Activation/derivative(_:output:)`` inlines branch-free (and the
-    /// row loop vectorises: the bias gradient is a contiguous row when its stride is 1).
-    @inline(__always)
-    private static func backwardLoop<T: BLASScalar>(
-        _ g: Activation, _ z: MatrixView<T>, _ a: MatrixView<T>, _ delta: MatrixView<T>,
-        _ dz: MutableMatrixView<T>, _ db: MutableMatrixView<T>
-    ) {
-        let dbp = db.base
-        let dbStride = db.stride
-        let d = z.cols
-        if dbStride == 1 {
-            dbp.update(repeating: 0, count: d)
-        } else {
-            for j in 0..<d { dbp[j &* dbStride] = 0 }
-        }
-        for i in 0..<z.rows {
-            let zi = z.base + i &* z.ld
-            let ai = a.base + i &* a.ld
-            let di = delta.base + i &* delta.ld
-            let dzi = dz.base + i &* dz.ld
-            if dbStride == 1 {
-                for j in 0..<d {
-                    let e = g.derivative(zi[j], output: ai[j]) * di[j]
-                    dzi[j] = e
-                    dbp[j] += e
-                }
-            } else {
-                for j in 0..<d {
-                    let e = g.derivative(zi[j], output: ai[j]) * di[j]
-                    dzi[j] = e
-                    dbp[j &* dbStride] += e
-                }
-            }
-        }
+        ActivationKernels.backwardWithColumnSums(
+            activation, z: z.base, a: a.base, dA: delta.base, into: dz.base, columnSums: db.base,
+            rows: z.rows, cols: d)
     }
 
     // MARK: Parameters
