@@ -7,7 +7,8 @@ never writes here: it fuzzes a copy.
 CSV seeds start with the harness's option byte (see Sources/FuzzCSV/main.swift):
 bit 0 Double, bits 1-3 label column choice, bit 4 binary, bits 5-7 positive choice.
 Safetensors seeds are written in the layout of Backprop's writer (sorted keys, header padded
-with spaces to a multiple of 8 bytes), so the model seeds are accepted by ModelFile.decode.
+with spaces to a multiple of 8 bytes), so the model seeds are accepted by ModelFile.decode; the
+`-structured` copies are the harness's structured form (header JSON, 0 byte, data).
 """
 import json
 import os
@@ -110,6 +111,11 @@ def main():
         write(os.path.join(HERE, "csv"), name, opt + text.encode())
     for name, content in SAFETENSORS.items():
         write(os.path.join(HERE, "safetensors"), name, content)
+        if name.startswith("model-"):
+            # The harness's structured form: header JSON, a 0 byte, the data section.
+            length = struct.unpack("<Q", content[:8])[0]
+            structured = content[8:8 + length] + b"\0" + content[8 + length:]
+            write(os.path.join(HERE, "safetensors"), name + "-structured", structured)
 
 
 if __name__ == "__main__":

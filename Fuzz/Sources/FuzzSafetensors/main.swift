@@ -1,6 +1,11 @@
 // libFuzzer harness for `SafetensorsFile.decode(_:source:)` and `ModelFile.decode`.
 //
-// Input: the bytes of a safetensors file. A thrown `SafetensorsError` / `ModelFileError` is the
+// Input, two forms:
+// - raw: the bytes of a safetensors file (8-byte little-endian header length, header, data);
+// - structured, when the input starts with `{`: the header JSON, one 0 byte, then the data
+//   section; the harness prepends the correct length, so mutations inside the JSON are not all
+//   rejected by the length check (this reaches the model validation far more often).
+// A thrown `SafetensorsError` / `ModelFileError` is the
 // expected outcome for bad input. A crash, a trap, an ASan report, or a broken invariant of an
 // accepted file (checked below; a failure traps) is a bug. Invariants:
 // - an accepted container re-encodes to bytes that decode to the same container;
@@ -44,7 +49,15 @@ func checkModel<T: BLASScalar>(_ file: SafetensorsFile, as: T.Type, allowConvers
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    var bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    if bytes.first == UInt8(ascii: "{") {
+        let split = bytes.firstIndex(of: 0) ?? bytes.count
+        var file: [UInt8] = []
+        withUnsafeBytes(of: UInt64(split).littleEndian) { file.append(contentsOf: $0) }
+        file += bytes[..<split]
+        if split < bytes.count { file += bytes[(split + 1)...] }
+        bytes = file
+    }
     let file: SafetensorsFile
     do {
         file = try SafetensorsFile.decode(bytes, source: "fuzz.safetensors")
