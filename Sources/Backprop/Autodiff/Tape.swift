@@ -100,8 +100,9 @@ public final class Tape<Scalar: BLASScalar> {
 
     /// Forgets every recorded node and releases the leaves, keeping all buffers for the next
     /// recording. Handles from before the reset become invalid.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
+    ///
+    /// (Not pre-specialised: the exported specialisation of this method was not always emitted,
+    /// and release links then failed; it runs twice per step, outside the hot loops.)
     public func reset() {
         nodes.removeAll(keepingCapacity: true)
         leaves.removeAll(keepingCapacity: true)
