@@ -11,27 +11,29 @@ import Synchronization
 /// ``Network/autodiffTrainingStep(x:t:learningRate:tape:backend:)``) runs on *one* thread when its
 /// largest matrix product has fewer than ``stepSingleThreadBelow`` multiply-adds (`m·n·k`, default
 /// 2²⁶ ≈ 67 M, e.g. 256 × 512 × 512), and restores the previous count afterwards (4 ns per
-/// switch). Above, OpenBLAS's count is kept. Measured on the 2-core reference machine while other
-/// processes kept it loaded (load average 4–6), in `scripts/bench`'s table "One or two OpenBLAS
-/// threads" (layer-wise step time, 1 thread ÷ 2 threads, alternating runs; two runs, 11:54 and
-/// 12:18 UTC on 2026-11-30):
+/// switch). Above, OpenBLAS's count is kept. Measured on the 2-core reference machine with
+/// `scripts/bench`'s table "One or two OpenBLAS threads" (layer-wise step time, 1 thread ÷ 2
+/// threads, alternating runs; 2026-11-30):
 ///
-/// | step                       | largest m·n·k | f32             | f64  |
-/// |----------------------------|---------------|-----------------|------|
-/// | 2-16-16-1 ×64              | 16 K          | 1.00            | 1.00 |
-/// | 64-128-128-10 ×128         | 2.1 M         | 0.48, 0.87      | 0.94 |
-/// | 784-256-256-10 ×128        | 25.7 M        | 0.47, 0.94      | 0.84 |
-/// | 1024-1024-1024-1024 ×256   | 268 M         | 0.64–1.0, 0.72  | 0.96 |
+/// | step                       | largest m·n·k | quiet (load ≈ 1), f32 / f64 | loaded (load 4–6), f32 / f64 |
+/// |----------------------------|---------------|-----------------------------|------------------------------|
+/// | 2-16-16-1 ×64              | 16 K          | 1.00 / 1.00                 | 1.00 / 1.00                  |
+/// | 64-128-128-10 ×128         | 2.1 M         | 1.02 / 1.18                 | 0.87 / 0.94                  |
+/// | 784-256-256-10 ×128        | 25.7 M        | 1.60 / 1.62                 | 0.94 / 0.84                  |
+/// | 1024-1024-1024-1024 ×256   | 268 M         | 1.83 / 1.83                 | 0.72 / 0.96                  |
 ///
-/// Below the threshold the second thread never paid: each of the step's ~8 calls wakes and
-/// synchronises the pool, the waiting thread competes for a core, and every threaded call
-/// allocates OpenBLAS's job array on the heap. With one thread a steady-state f32 step allocates
-/// nothing; in f64, OpenBLAS 0.3.21's AVX-512 small-matrix dgemm kernel still allocates once per
-/// call for some output widths that are not multiples of 8 (2, 4, 9, 10, 12 observed; not 6), e.g.
-/// the 10-output layer of 784-256-256-10 (a one-output layer uses gemv, which does not). On an idle machine a single large sgemm gains up to 1.9× from the second thread
-/// (n ≥ 256), which is why the policy keeps OpenBLAS's count for large steps even though, under
-/// this load, one thread was not slower there either. On dedicated hardware a lower threshold can
-/// pay: set ``stepSingleThreadBelow`` (0 turns the policy off). Threads multiply when several
+/// On a quiet machine the second thread can pay from about 2 M multiply-adds, but on a shared
+/// machine it is erratic: in one `scripts/bench` run with the threshold at 2²¹ the 784-256-256-10
+/// f32 step took 1,062 µs with two threads in the alternating table and 2,250 µs in the standard
+/// table minutes later, against a steady ≈ 1,700 µs with one thread; under load the second thread
+/// never paid, because each of the step's ~8 calls wakes and synchronises the pool and the waiting
+/// thread competes for a core. So the default keeps one thread up to 2²⁶. Below the threshold one thread also means
+/// no allocation: every threaded OpenBLAS call allocates its job array on the heap, so a
+/// steady-state one-thread f32 step allocates nothing; in f64, OpenBLAS 0.3.21's AVX-512
+/// small-matrix dgemm kernel still allocates once per call for some output widths that are not
+/// multiples of 8 (2, 4, 9, 10, 12 observed; not 6), e.g. the 10-output layer of 784-256-256-10 (a
+/// one-output layer uses gemv, which does not). On a dedicated machine a lower threshold (e.g. 2²¹)
+/// can pay: set ``stepSingleThreadBelow`` (0 turns the policy off). Threads multiply when several
 /// processes (MPI ranks) or worker threads share the cores: then set ``count`` to 1.
 ///
 /// The count is process-wide: two threads running steps at the same time share it. sgemm's
@@ -53,7 +55,7 @@ public enum BLASThreads {
 
     // MARK: Step policy
 
-    /// The default of ``stepSingleThreadBelow``: 2²⁶ multiply-adds.
+    /// The default of ``stepSingleThreadBelow``: 2²⁶ multiply-adds (measured, see above).
     public static let defaultStepSingleThreadBelow = 1 << 26
 
     private static let threshold = Atomic<Int>(defaultStepSingleThreadBelow)

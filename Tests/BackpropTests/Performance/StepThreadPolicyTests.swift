@@ -20,6 +20,7 @@ import Testing
         #expect(BLASThreads.stepUsesOneThread(multiplyAdds: threshold - 1, backend: .blas))
         #expect(!BLASThreads.stepUsesOneThread(multiplyAdds: threshold, backend: .blas))
         #expect(!BLASThreads.stepUsesOneThread(multiplyAdds: 256 * 1024 * 1024, backend: .blas))
+        #expect(BLASThreads.stepUsesOneThread(multiplyAdds: 128 * 784 * 256, backend: .blas))
         #expect(!BLASThreads.stepUsesOneThread(multiplyAdds: 1, backend: .naive))
     }
 
