@@ -116,7 +116,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func communicationSeconds<C: GradientCombiner>(_ c: C) -> Double {
-        (c as? ShardedMPICombiner)?.communicationSeconds ?? (c as? AllreduceMPICombiner)?.communicationSeconds ?? 0
+        (c as? MPIRankCombiner)?.communicationSeconds ?? 0
     }
 
     /// Median milliseconds of one collective (barrier before each call; slowest rank).
