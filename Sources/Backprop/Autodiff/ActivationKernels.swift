@@ -25,7 +25,7 @@ enum ActivationKernels {
     static func forwardLoop<T: BLASScalar>(
         _ g: Activation, _ z: UnsafePointer<T>, _ a: UnsafeMutablePointer<T>, _ count: Int
     ) {
-        for k in 0..<count { a[k] = FastActivations.value(g, z[k]) }
+        for k in 0..<count { a[k] = g.value(z[k]) }
     }
 
     /// `Z ← Z + 1·b` and `A = g(Z)` for an `rows × cols` `Z` and a `1 × cols` bias, in one pass
@@ -57,7 +57,7 @@ enum ActivationKernels {
             for j in 0..<cols {
                 let v = zr[j] + b[j]
                 zr[j] = v
-                ar[j] = FastActivations.value(g, v)
+                ar[j] = g.value(v)
             }
         }
     }

@@ -45,17 +45,6 @@ public enum FastActivations {
         for i in 0..<count { a[i] = sigmoid(z[i]) }
     }
 
-    /// `g(z)` with the fast ``tanh(_:)`` and ``sigmoid(_:)``, and ``Activation/value(_:)`` for
-    /// every other activation. Inlined into loops where `g` is a constant, the `switch` folds away.
-    @inlinable @inline(__always)
-    static func value<T: BLASScalar>(_ g: Activation, _ z: T) -> T {
-        switch g {
-        case .tanh: return tanh(z)
-        case .sigmoid: return sigmoid(z)
-        default: return g.value(z)
-        }
-    }
-
     /// `tanh x` (see the type's documentation for the method and its accuracy).
     @inlinable @inline(__always)
     public static func tanh<T: BLASScalar>(_ x: T) -> T {

@@ -73,13 +73,11 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// `1 / (1 + e^{−z})`, computed without overflow for large `|z|`.
+    /// `σ(z) = 1 / (1 + e^{−z})`, without overflow for large `|z|`: the same function as the
+    /// ``sigmoid`` activation (``FastActivations/sigmoid(_:)``), used by softplus′ and the
+    /// logistic loss.
     @inlinable
-    public static func logistic<T: BLASScalar>(_ z: T) -> T {
-        if z >= 0 { return 1 / (1 + T.exp(-z)) }
-        let e = T.exp(z)
-        return e / (1 + e)
-    }
+    public static func logistic<T: BLASScalar>(_ z: T) -> T { FastActivations.sigmoid(z) }
 
     /// `log(1 + e^z)`, computed without overflow for large `z`.
     @inlinable
