@@ -158,13 +158,25 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     /// The rows at `indices`, in that order, as a new matrix (a mini-batch gather).
     public func gatherRows<C: Collection>(_ indices: C) -> Matrix where C.Element == Int {
         var out = Matrix(rows: indices.count, cols: cols)
-        var r = 0
-        for i in indices {
-            checkIndex(i, 0)
-            for j in 0..<cols { out.elements[r * cols + j] = elements[i * cols + j] }
-            r += 1
-        }
+        out.withMutableView { gatherRows(indices, into: $0) }
         return out
+    }
+
+    /// Copies the rows at `indices`, in that order, into `destination` (`indices.count × cols`,
+    /// any leading dimension) without allocating. Traps on a bad index or shape.
+    func gatherRows<C: Collection>(_ indices: C, into destination: MutableMatrixView<Scalar>)
+    where C.Element == Int {
+        if destination.rows != indices.count || destination.cols != cols {
+            shapeMismatch("gatherRows", "\(indices.count) rows of \(rows)×\(cols) into \(destination.shapeDescription)")
+        }
+        elements.withUnsafeBufferPointer { src in
+            var r = 0
+            for i in indices {
+                checkIndex(i, 0)
+                (destination.base + r &* destination.ld).update(from: src.baseAddress! + i &* cols, count: cols)
+                r += 1
+            }
+        }
     }
 
     /// Converts the scalar type (Float ↔ Double).

@@ -92,8 +92,8 @@ public enum Trainer {
             if miniBatch {
                 if position >= n {
                     permutation.shuffle(using: &generator)
-                    shuffledInputs.withMutableView { gatherRows(inputs, permutation, into: $0) }
-                    shuffledTargets.withMutableView { gatherRows(targets, permutation, into: $0) }
+                    shuffledInputs.withMutableView { inputs.gatherRows(permutation, into: $0) }
+                    shuffledTargets.withMutableView { targets.gatherRows(permutation, into: $0) }
                     position = 0
                 }
                 rows = min(batch, n - position)
@@ -181,18 +181,6 @@ public enum Trainer {
             if !finite { return false }
         }
         return true
-    }
-
-    /// Copies the rows of `source` in the order `indices` into `destination` (same shape).
-    private static func gatherRows<Scalar: BLASScalar>(
-        _ source: Matrix<Scalar>, _ indices: [Int], into destination: MutableMatrixView<Scalar>
-    ) {
-        source.withUnsafeBufferPointer { src in
-            let cols = source.cols
-            for (r, i) in indices.enumerated() {
-                (destination.base + r * destination.ld).update(from: src.baseAddress! + i * cols, count: cols)
-            }
-        }
     }
 
     private static func seconds(_ d: Duration) -> Double {
