@@ -162,10 +162,7 @@ struct BenchCommand: ParsableCommand {
     /// minimum per-call time of the groups.
     static func time(seconds: Double, _ body: () -> Void) -> (median: Double, min: Double) {
         let clock = ContinuousClock()
-        func elapsed(_ start: ContinuousClock.Instant) -> Double {
-            let c = (clock.now - start).components
-            return Double(c.seconds) + Double(c.attoseconds) * 1e-18
-        }
+        func elapsed(_ start: ContinuousClock.Instant) -> Double { (clock.now - start).seconds }
         var start = clock.now
         var calls = 0
         while calls < 1 || elapsed(start) < seconds * 0.1 || (calls < 3 && elapsed(start) < seconds) {

@@ -40,10 +40,7 @@ final class ProgressReporter {
         json ? .json : (isatty(STDERR_FILENO) == 1 ? .terminal : .plain)
     }
 
-    private var now: Double {
-        let c = (clock.now - start).components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
-    }
+    private var now: Double { (clock.now - start).seconds }
 
     /// Prints `p` if it is time to.
     func report(_ p: TrainingProgress) {

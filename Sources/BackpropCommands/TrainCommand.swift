@@ -218,13 +218,13 @@ struct TrainCommand: ParsableCommand {
         try trained.save(to: out)
         if let plot { try Self.drawPlot(trained, data: data, classes: classes, to: plot, accuracy: accuracy) }
 
-        let elapsed = (clock.now - started).components
+        let elapsed = (clock.now - started).seconds
         var summary: [(String, JSONValue)] = [
             ("model", .string(out)), ("steps", .int(result.stepsRun)),
             ("stop_reason", .string(result.stopReason.rawValue)),
             ("loss", try .number(finalLoss, "the final loss")), ("accuracy", try .number(accuracy)),
             ("n", .int(data.count)),
-            ("seconds", try .number(Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)),
+            ("seconds", try .number(elapsed)),
         ]
         if let plot { summary.append(("plot", .string(plot))) }
         CommandOutput.print(.object(summary))

@@ -35,17 +35,3 @@ struct DemoCommand: ParsableCommand {
         FileHandle.standardError.write(Data("demo finished in \(elapsed.formattedSeconds)\n".utf8))
     }
 }
-
-extension Duration {
-    /// `"1.23 s"`.
-    var formattedSeconds: String {
-        let c = components
-        return String(format: "%.2f s", Double(c.seconds) + Double(c.attoseconds) * 1e-18)
-    }
-
-    /// The duration in seconds.
-    var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
-    }
-}
