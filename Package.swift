@@ -22,11 +22,14 @@ let package = Package(
             name: "CLAPACKE", pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev"])]),
 
+        // MARK: Vectorised elementwise kernels (C: one source, SIMD clones chosen at load time)
+        .target(name: "CElementwise"),
+
         // MARK: Public API
         .target(
             name: "Backprop",
             dependencies: [
-                "CBLAS", "CLAPACKE",
+                "CBLAS", "CLAPACKE", "CElementwise",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
 

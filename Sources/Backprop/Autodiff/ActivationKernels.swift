@@ -11,8 +11,8 @@ enum ActivationKernels {
     ) {
         switch g {
         case .identity: forwardLoop(.identity, z, a, count)
-        case .tanh: forwardLoop(.tanh, z, a, count)
-        case .sigmoid: forwardLoop(.sigmoid, z, a, count)
+        case .tanh: FastActivations.tanh(z, into: a, count: count)
+        case .sigmoid: FastActivations.sigmoid(z, into: a, count: count)
         case .relu: forwardLoop(.relu, z, a, count)
         case .leakyReLU: forwardLoop(.leakyReLU, z, a, count)
         case .softplus: forwardLoop(.softplus, z, a, count)
@@ -28,7 +28,8 @@ enum ActivationKernels {
         for k in 0..<count { a[k] = g.value(z[k]) }
     }
 
-    /// `Z ← Z + 1·b` and `A = g(Z)` for an `rows × cols` `Z` and a `1 × cols` bias, in one pass
+    /// `Z ← Z + 1·b` and `A = g(Z)` for an `rows × cols` `Z` and a `1 × cols` bias: one pass, or
+    /// for tanh and the sigmoid the bias pass and then the vectorised ``FastActivations`` kernel
     /// (`a` may equal `z` only for the identity).
     static func biasForward<T: BLASScalar>(
         _ g: Activation, _ z: UnsafeMutablePointer<T>, bias b: UnsafePointer<T>,
@@ -36,13 +37,28 @@ enum ActivationKernels {
     ) {
         switch g {
         case .identity: biasLoop(.identity, z, b, a, rows, cols)
-        case .tanh: biasLoop(.tanh, z, b, a, rows, cols)
-        case .sigmoid: biasLoop(.sigmoid, z, b, a, rows, cols)
+        case .tanh:
+            addBias(z, b, rows, cols)
+            FastActivations.tanh(z, into: a, count: rows &* cols)
+        case .sigmoid:
+            addBias(z, b, rows, cols)
+            FastActivations.sigmoid(z, into: a, count: rows &* cols)
         case .relu: biasLoop(.relu, z, b, a, rows, cols)
         case .leakyReLU: biasLoop(.leakyReLU, z, b, a, rows, cols)
         case .softplus: biasLoop(.softplus, z, b, a, rows, cols)
         case .step: biasLoop(.step, z, b, a, rows, cols)
         case .shiftedReLU: biasLoop(.shiftedReLU, z, b, a, rows, cols)
+        }
+    }
+
+    /// `Z ← Z + 1·b`.
+    @inline(__always)
+    static func addBias<T: BLASScalar>(
+        _ z: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, _ rows: Int, _ cols: Int
+    ) {
+        for r in 0..<rows {
+            let zr = z + r &* cols
+            for j in 0..<cols { zr[j] += b[j] }
         }
     }
 

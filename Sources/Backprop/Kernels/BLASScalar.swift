@@ -1,9 +1,10 @@
 import CBLAS
+import CElementwise
 import CLAPACKE
 import RealModule
 
-/// The one scalar protocol of Backprop: `Float` binds to the `s` routines of CBLAS/LAPACKE and
-/// `Double` to the `d` routines.
+/// The one scalar protocol of Backprop: `Float` binds to the `s` routines of CBLAS/LAPACKE (and
+/// the `_f32` elementwise kernels of `CElementwise`) and `Double` to the `d` routines (`_f64`).
 ///
 /// Generic code (every algorithm in this package) calls these entry points once; there is never a
 /// Float copy and a Double copy of an algorithm. The entry points are the raw, row-major CBLAS
@@ -64,6 +65,14 @@ where RawSignificand: FixedWidthInteger {
     static func lapackGELS(
         m: Int32, n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Self>, lda: Int32,
         b: UnsafeMutablePointer<Self>, ldb: Int32) -> Int32
+
+    /// `a[i] = tanh(z[i])` for `i < n` (`bp_tanh_f32`/`_f64`; method and accuracy on
+    /// ``FastActivations``). `a` may be the same memory as `z`.
+    static func elementwiseTanh(_ z: UnsafePointer<Self>, _ a: UnsafeMutablePointer<Self>, _ n: Int)
+
+    /// `a[i] = σ(z[i]) = 1/(1 + e^{−z[i]})` for `i < n` (`bp_sigmoid_f32`/`_f64`). `a` may be the
+    /// same memory as `z`.
+    static func elementwiseSigmoid(_ z: UnsafePointer<Self>, _ a: UnsafeMutablePointer<Self>, _ n: Int)
 }
 
 @inline(__always)
@@ -148,6 +157,16 @@ extension Float: BLASScalar {
     ) -> Int32 {
         LAPACKE_sgels(LAPACK_ROW_MAJOR, lapackChar("N"), m, n, nrhs, a, lda, b, ldb)
     }
+
+    @inlinable @inline(__always)
+    public static func elementwiseTanh(_ z: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ n: Int) {
+        bp_tanh_f32(z, a, n)
+    }
+
+    @inlinable @inline(__always)
+    public static func elementwiseSigmoid(_ z: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ n: Int) {
+        bp_sigmoid_f32(z, a, n)
+    }
 }
 
 extension Double: BLASScalar {
@@ -228,5 +247,15 @@ extension Double: BLASScalar {
         b: UnsafeMutablePointer<Double>, ldb: Int32
     ) -> Int32 {
         LAPACKE_dgels(LAPACK_ROW_MAJOR, lapackChar("N"), m, n, nrhs, a, lda, b, ldb)
+    }
+
+    @inlinable @inline(__always)
+    public static func elementwiseTanh(_ z: UnsafePointer<Double>, _ a: UnsafeMutablePointer<Double>, _ n: Int) {
+        bp_tanh_f64(z, a, n)
+    }
+
+    @inlinable @inline(__always)
+    public static func elementwiseSigmoid(_ z: UnsafePointer<Double>, _ a: UnsafeMutablePointer<Double>, _ n: Int) {
+        bp_sigmoid_f64(z, a, n)
     }
 }

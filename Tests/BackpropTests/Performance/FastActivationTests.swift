@@ -94,4 +94,41 @@ import Testing
         #expect(copy == out)
         #expect(out.enumerated().allSatisfy { abs($1 - tanhf(xs[$0])) <= 3 * $1.magnitude.ulp + 1e-30 })
     }
+
+    /// The scalar form (used by neuron-wise loops and the autodiff of scalars) is the batch
+    /// kernel on one element: the same bits at every position of a buffer (vector body and
+    /// remainder loop alike).
+    static func checkScalarMatchesBatch<T: BLASScalar>(_: T.Type) {
+        var g = SeededGenerator(seed: 11)
+        let xs = (0..<203).map { _ in T(Double.random(in: -12...12, using: &g)) }
+        var tanhOut = [T](repeating: 0, count: xs.count)
+        var sigmoidOut = [T](repeating: 0, count: xs.count)
+        xs.withUnsafeBufferPointer { p in
+            FastActivations.tanh(p.baseAddress!, into: &tanhOut, count: p.count)
+            FastActivations.sigmoid(p.baseAddress!, into: &sigmoidOut, count: p.count)
+        }
+        for (i, x) in xs.enumerated() {
+            #expect(FastActivations.tanh(x) == tanhOut[i], "\(T.self) tanh at \(x)")
+            #expect(FastActivations.sigmoid(x) == sigmoidOut[i], "\(T.self) sigmoid at \(x)")
+            #expect(Activation.tanh.value(x) == tanhOut[i])
+        }
+    }
+
+    @Test func scalarMatchesBatchFloat() { Self.checkScalarMatchesBatch(Float.self) }
+    @Test func scalarMatchesBatchDouble() { Self.checkScalarMatchesBatch(Double.self) }
+
+    /// The clone the loader chose is one of the documented levels, and on a CPU with AVX-512 it is
+    /// the AVX-512 one.
+    @Test func instructionSetIsReported() throws {
+        let isa = FastActivations.isa
+        #expect(["x86-64-v4", "x86-64-v3", "baseline"].contains(isa))
+        #if arch(x86_64) && os(Linux)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        if cpuinfo.contains(" avx512f ") && cpuinfo.contains(" avx512vl ") && cpuinfo.contains(" avx512bw ")
+            && cpuinfo.contains(" avx512dq ")
+        {
+            #expect(isa == "x86-64-v4")
+        }
+        #endif
+    }
 }

@@ -1,0 +1,79 @@
+// The activation kernels, written once and instantiated for float and double by activations.c,
+// which defines before each inclusion:
+//   REAL      float | double
+//   UINT      the unsigned integer of the same width
+//   SUFFIX    f32 | f64
+//   WIDE      0 | 1 (double: more Taylor terms and wider clamps)
+//   MANT      significand bits (23 | 52), BIAS the exponent bias (127 | 1023)
+// The method is documented on FastActivations (Swift).
+
+#define NAME2(a, b) a##_##b
+#define NAME(a, b) NAME2(a, b)
+
+static inline UINT NAME(bits, SUFFIX)(REAL x) { UINT u; __builtin_memcpy(&u, &x, sizeof u); return u; }
+static inline REAL NAME(real, SUFFIX)(UINT u) { REAL x; __builtin_memcpy(&x, &u, sizeof x); return x; }
+
+/// e^y − 1 (or e^y when want_exp) for y ≤ 0 with 2^k normal (y ≥ −87 float, −707 double):
+/// k = round(y/ln 2), r = y − k·ln 2 (Cody–Waite), e^r − 1 by its Taylor series (Estrin),
+/// e^y − 1 = 2^k·p + (2^k − 1). Branch-free.
+static inline REAL NAME(expm1_nonpositive, SUFFIX)(REAL y, int want_exp) {
+    const REAL ln2hi = WIDE ? 6.93147180369123816490e-01 : 0.693145751953125;
+    const REAL ln2lo = WIDE ? 1.90821492927058770002e-10 : 1.428606765330187e-06;
+    const REAL log2e = 1.4426950408889634;
+    // Adding 1.5·2^MANT rounds to an integer and leaves it in the low significand bits.
+    const REAL shifter = WIDE ? 6755399441055744.0 : 12582912.0;
+    REAL s = y * log2e + shifter;
+    REAL k = s - shifter;
+    REAL r = (y - k * ln2hi) - k * ln2lo;
+    REAL r2 = r * r, r4 = r2 * r2;
+    REAL e0 = (REAL)0.5 + r * (REAL)0.16666666666666666;                      // 1/2! + r/3!
+    REAL e1 = (REAL)4.1666666666666664e-02 + r * (REAL)8.333333333333333e-03;  // 1/4! + r/5!
+    REAL e2 = (REAL)1.388888888888889e-03 + r * (REAL)1.984126984126984e-04;   // 1/6! + r/7!
+    REAL q;
+    if (WIDE) {
+        REAL e3 = (REAL)2.48015873015873e-05 + r * (REAL)2.7557319223985893e-06;  // 1/8! + r/9!
+        REAL e4 = (REAL)2.755731922398589e-07 + r * (REAL)2.505210838544172e-08;  // 1/10! + r/11!
+        REAL e5 = (REAL)2.08767569878681e-09 + r * (REAL)1.6059043836821613e-10;  // 1/12! + r/13!
+        REAL low = (e0 + r2 * e1) + r4 * (e2 + r2 * e3);
+        REAL high = e4 + r2 * e5;
+        q = low + (r4 * r4) * high;
+    } else {
+        q = (e0 + r2 * e1) + r4 * (e2 + r2 * (REAL)2.48015873015873e-05);  // … + r⁶/8!
+    }
+    REAL p = r + r2 * q;
+    // 2^k: s's significand field holds 2^(MANT−1) + k; the exponent field of 2^k is BIAS + k.
+    const UINT mantissa = ((UINT)1 << MANT) - 1;
+    UINT biased = (NAME(bits, SUFFIX)(s) & mantissa) - ((UINT)1 << (MANT - 1)) + (UINT)BIAS;
+    REAL scale = NAME(real, SUFFIX)(biased << MANT);
+    return want_exp ? scale * (1 + p) : scale * p + (scale - 1);
+}
+
+BP_CLONES void NAME(bp_tanh, SUFFIX)(const REAL *z, REAL *a, long n) {
+    const UINT sign = (UINT)1 << (sizeof(UINT) * 8 - 1);
+    const REAL clamp = WIDE ? 19.5 : 9.5;  // tanh rounds to ±1 beyond
+    for (long i = 0; i < n; i++) {
+        REAL x = z[i];
+        REAL ax = NAME(real, SUFFIX)(NAME(bits, SUFFIX)(x) & ~sign);
+        ax = ax > clamp ? clamp : ax;  // NaN stays NaN
+        REAL m = NAME(expm1_nonpositive, SUFFIX)(-2 * ax, 0);
+        REAL t = -m / (2 + m);
+        // tanh x = sign(x)·(−m)/(2 + m), the sign copied bitwise.
+        a[i] = NAME(real, SUFFIX)((NAME(bits, SUFFIX)(t) & ~sign) | (NAME(bits, SUFFIX)(x) & sign));
+    }
+}
+
+BP_CLONES void NAME(bp_sigmoid, SUFFIX)(const REAL *z, REAL *a, long n) {
+    const UINT sign = (UINT)1 << (sizeof(UINT) * 8 - 1);
+    const REAL clamp = WIDE ? 707 : 87;  // keeps e^(−|z|) normal
+    for (long i = 0; i < n; i++) {
+        REAL x = z[i];
+        REAL ax = NAME(real, SUFFIX)(NAME(bits, SUFFIX)(x) & ~sign);
+        ax = ax > clamp ? clamp : ax;
+        REAL e = NAME(expm1_nonpositive, SUFFIX)(-ax, 1);
+        REAL s = 1 / (1 + e);
+        a[i] = x < 0 ? e * s : s;  // σ(z) = 1/(1 + e) for z ≥ 0, e/(1 + e) for z < 0
+    }
+}
+
+#undef NAME
+#undef NAME2
