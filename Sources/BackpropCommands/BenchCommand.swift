@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
     var loss: Loss = .mse
     @Option(help: "Seconds to spend timing the step (after warm-up).")
     var seconds: Double = 2
-    @Option(help: "Run exactly this many steps, untimed (for profilers such as perf or valgrind --tool=callgrind).")
+    @Option(help: "Run exactly this many steps and report their mean time, without the gemm and the malloc count (for profilers such as perf or valgrind --tool=callgrind).")
     var steps: Int?
     @Option(help: "OpenBLAS threads for every call (default: OpenBLAS's count, and one thread for steps below BLASThreads.stepSingleThreadBelow).")
     var threads: Int?
@@ -89,11 +89,15 @@ struct BenchCommand: ParsableCommand {
         let w = Matrix<T>.random(rows: sizes[widest - 1], cols: sizes[widest], seed: 4)
         var c = Matrix<T>(rows: batch, cols: sizes[widest])
         let gemmFlops = 2.0 * Double(batch * sizes[widest - 1] * sizes[widest])
-        let gemmTimes = a.withView { av in
-            w.withView { wv in
-                c.withMutableView { cv in Self.time(seconds: seconds / 3) { backend.gemm(av, wv, into: cv) } }
+        // (Skipped when profiling a fixed number of steps, so that a profile shows the step only.)
+        let gemmTimes: (median: Double, min: Double)? =
+            steps != nil
+            ? nil
+            : a.withView { av in
+                w.withView { wv in
+                    c.withMutableView { cv in Self.time(seconds: seconds / 3) { backend.gemm(av, wv, into: cv) } }
+                }
             }
-        }
 
         // The step; the views are made once, outside the timed calls.
         let (stepTimes, mallocs) = x.withView { xv in
@@ -108,16 +112,18 @@ struct BenchCommand: ParsableCommand {
                     step = { _ = net.autodiffTrainingStep(x: x, t: t, learningRate: gamma, tape: tape, backend: backend) }
                 }
                 if let steps {
-                    // Profiling: a fixed number of steps, no clock reads.
+                    // Profiling: a fixed number of steps, two clock reads; no gemm, no malloc count.
+                    let start = ContinuousClock.now
                     for _ in 0..<steps { step() }
-                    return ((median: 0.0, min: 0.0), 0.0)
+                    let mean = (ContinuousClock.now - start).seconds / Double(max(1, steps))
+                    return ((median: mean, min: mean), nil as Double?)
                 }
                 let stepTimes = Self.time(seconds: seconds, step)
                 // Allocations of steady-state steps (after the warm-up inside `time`).
                 let counted = 20
                 bp_malloc_counter_start()
                 for _ in 0..<counted { step() }
-                return (stepTimes, Double(bp_malloc_counter_stop()) / Double(counted))
+                return (stepTimes, Double(bp_malloc_counter_stop()) / Double(counted) as Double?)
             }
         }
 
@@ -130,13 +136,13 @@ struct BenchCommand: ParsableCommand {
             BLASThreads.stepUsesOneThread(multiplyAdds: net.largestProductMultiplyAdds(batch: batch), backend: backend)
             ? 1 : BLASThreads.count
         let median = stepTimes.median
-        let gemmRate = gemmFlops / gemmTimes.median / 1e9
+        let gemmRate = gemmTimes.map { gemmFlops / $0.median / 1e9 }
         let rate = flops / median / 1e9
         return StepBenchmarkResult(
             layers: sizes, batch: batch, precision: T.precisionName, backend: backend.rawValue,
             mode: mode.rawValue, step_seconds_median: median, step_seconds_min: stepTimes.min,
             samples_per_second: Double(batch) / median, gflops: rate, gemm_gflops: gemmRate,
-            efficiency: rate / gemmRate, mallocs_per_step: mallocs,
+            efficiency: gemmRate.map { rate / $0 }, mallocs_per_step: mallocs,
             openblas_core: BLASThreads.coreName, openblas_config: BLASThreads.configuration,
             blas_threads: stepThreads, openblas_threads: BLASThreads.count, flops_per_step: flops)
     }
@@ -194,9 +200,10 @@ struct StepBenchmarkResult: Codable {
     var step_seconds_min: Double
     var samples_per_second: Double
     var gflops: Double
-    var gemm_gflops: Double
-    var efficiency: Double
-    var mallocs_per_step: Double
+    /// `nil` (left out of the JSON) with `--steps`, which skips the gemm and the malloc count.
+    var gemm_gflops: Double?
+    var efficiency: Double?
+    var mallocs_per_step: Double?
     var openblas_core: String
     var openblas_config: String
     /// OpenBLAS threads of the step (after the step thread policy).

@@ -75,5 +75,50 @@ BP_CLONES void NAME(bp_sigmoid, SUFFIX)(const REAL *z, REAL *a, long n) {
     }
 }
 
+/// Backward pass of tanh and the sigmoid from their outputs, for an rows × cols batch, with the
+/// column sums (the bias gradient) in the same sweep: d = dA ⊙ g′ where g′ = 1 − a² (tanh) or
+/// a·(1 − a) (sigmoid), column_sums = 1ᵀ·d (overwritten). Rows go in blocks of four, added to the
+/// sums as (d₀ + d₁) + (d₂ + d₃): a row at a time, every row would wait for the previous row's
+/// store to the sums (70 % of the time at 64 × 16). The order of the additions does not depend
+/// on the SIMD width.
+#define BACKWARD_FROM_OUTPUT(name, derivative)                                                      \
+    static inline REAL NAME(name##_one, SUFFIX)(REAL y, REAL dy) { return dy * (derivative); }    \
+    BP_CLONES void NAME(name, SUFFIX)(const REAL *restrict a, const REAL *restrict da,            \
+                                      REAL *restrict d, REAL *restrict column_sums,                \
+                                      long rows, long cols) {                                      \
+        for (long j = 0; j < cols; j++) column_sums[j] = 0;                                        \
+        long r = 0;                                                                                \
+        for (; r + 4 <= rows; r += 4) {                                                            \
+            const REAL *restrict a0 = a + r * cols, *restrict g0 = da + r * cols;                                \
+            REAL *restrict d0 = d + r * cols;                                                            \
+            _Pragma("clang loop interleave_count(1)")                                              \
+            for (long j = 0; j < cols; j++) {                                                      \
+                REAL v0 = NAME(name##_one, SUFFIX)(a0[j], g0[j]);                                  \
+                REAL v1 = NAME(name##_one, SUFFIX)(a0[j + cols], g0[j + cols]);                    \
+                REAL v2 = NAME(name##_one, SUFFIX)(a0[j + 2 * cols], g0[j + 2 * cols]);            \
+                REAL v3 = NAME(name##_one, SUFFIX)(a0[j + 3 * cols], g0[j + 3 * cols]);            \
+                d0[j] = v0;                                                                        \
+                d0[j + cols] = v1;                                                                 \
+                d0[j + 2 * cols] = v2;                                                             \
+                d0[j + 3 * cols] = v3;                                                             \
+                column_sums[j] += (v0 + v1) + (v2 + v3);                                           \
+            }                                                                                      \
+        }                                                                                          \
+        for (; r < rows; r++) {                                                                    \
+            const REAL *ar = a + r * cols, *gr = da + r * cols;                                    \
+            REAL *dr = d + r * cols;                                                               \
+            _Pragma("clang loop interleave_count(1)")                                              \
+            for (long j = 0; j < cols; j++) {                                                      \
+                REAL v = NAME(name##_one, SUFFIX)(ar[j], gr[j]);                                   \
+                dr[j] = v;                                                                         \
+                column_sums[j] += v;                                                               \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+BACKWARD_FROM_OUTPUT(bp_tanh_backward, 1 - y * y)  // g′ = 1 − tanh²
+BACKWARD_FROM_OUTPUT(bp_sigmoid_backward, y * (1 - y))  // g′ = σ(1 − σ)
+
+#undef BACKWARD_FROM_OUTPUT
 #undef NAME
 #undef NAME2

@@ -109,7 +109,10 @@ enum ActivationKernels {
     }
 
     /// `D = dA ⊙ g′(Z, A)` for an `rows × cols` matrix and, in the same pass, its column sums
-    /// `db = 1ᵀ·D` (overwritten): the bias gradient of a dense layer without a second sweep.
+    /// `db = 1ᵀ·D` (overwritten): the bias gradient of a dense layer without a second sweep. For
+    /// tanh and the sigmoid (`g′` from the output `A`) the sweep is the vectorised C kernel
+    /// (``BLASScalar/elementwiseTanhBackward(_:_:_:_:_:_:)``), the same formula as
+    /// ``Activation/derivative(_:output:)``.
     /// `d` may be the same memory as `z`.
     static func backwardWithColumnSums<T: BLASScalar>(
         _ g: Activation, z: UnsafePointer<T>, a: UnsafePointer<T>, dA: UnsafePointer<T>,
@@ -118,8 +121,8 @@ enum ActivationKernels {
     ) {
         switch g {
         case .identity: columnSumsLoop(.identity, z, a, dA, d, db, rows, cols)
-        case .tanh: columnSumsLoop(.tanh, z, a, dA, d, db, rows, cols)
-        case .sigmoid: columnSumsLoop(.sigmoid, z, a, dA, d, db, rows, cols)
+        case .tanh: T.elementwiseTanhBackward(a, dA, d, db, rows, cols)  // vectorised (C)
+        case .sigmoid: T.elementwiseSigmoidBackward(a, dA, d, db, rows, cols)
         case .relu: columnSumsLoop(.relu, z, a, dA, d, db, rows, cols)
         case .leakyReLU: columnSumsLoop(.leakyReLU, z, a, dA, d, db, rows, cols)
         case .softplus: columnSumsLoop(.softplus, z, a, dA, d, db, rows, cols)

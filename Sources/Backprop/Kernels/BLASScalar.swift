@@ -73,6 +73,19 @@ where RawSignificand: FixedWidthInteger {
     /// `a[i] = σ(z[i]) = 1/(1 + e^{−z[i]})` for `i < n` (`bp_sigmoid_f32`/`_f64`). `a` may be the
     /// same memory as `z`.
     static func elementwiseSigmoid(_ z: UnsafePointer<Self>, _ a: UnsafeMutablePointer<Self>, _ n: Int)
+
+    /// The backward pass of tanh from its output `A = tanh Z` (`rows × cols`, contiguous):
+    /// `D = dA ⊙ (1 − A²)` and `columnSums = 1ᵀ·D` (overwritten), in one sweep
+    /// (`bp_tanh_backward_f32`/`_f64`). The four buffers must not overlap.
+    static func elementwiseTanhBackward(
+        _ a: UnsafePointer<Self>, _ dA: UnsafePointer<Self>, _ d: UnsafeMutablePointer<Self>,
+        _ columnSums: UnsafeMutablePointer<Self>, _ rows: Int, _ cols: Int)
+
+    /// The backward pass of the sigmoid from its output `A = σ(Z)`: `D = dA ⊙ A(1 − A)` and
+    /// `columnSums = 1ᵀ·D` (`bp_sigmoid_backward_f32`/`_f64`).
+    static func elementwiseSigmoidBackward(
+        _ a: UnsafePointer<Self>, _ dA: UnsafePointer<Self>, _ d: UnsafeMutablePointer<Self>,
+        _ columnSums: UnsafeMutablePointer<Self>, _ rows: Int, _ cols: Int)
 }
 
 @inline(__always)
@@ -167,6 +180,22 @@ extension Float: BLASScalar {
     public static func elementwiseSigmoid(_ z: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ n: Int) {
         bp_sigmoid_f32(z, a, n)
     }
+
+    @inlinable @inline(__always)
+    public static func elementwiseTanhBackward(
+        _ a: UnsafePointer<Float>, _ dA: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>,
+        _ columnSums: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int
+    ) {
+        bp_tanh_backward_f32(a, dA, d, columnSums, rows, cols)
+    }
+
+    @inlinable @inline(__always)
+    public static func elementwiseSigmoidBackward(
+        _ a: UnsafePointer<Float>, _ dA: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>,
+        _ columnSums: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int
+    ) {
+        bp_sigmoid_backward_f32(a, dA, d, columnSums, rows, cols)
+    }
 }
 
 extension Double: BLASScalar {
@@ -257,5 +286,21 @@ extension Double: BLASScalar {
     @inlinable @inline(__always)
     public static func elementwiseSigmoid(_ z: UnsafePointer<Double>, _ a: UnsafeMutablePointer<Double>, _ n: Int) {
         bp_sigmoid_f64(z, a, n)
+    }
+
+    @inlinable @inline(__always)
+    public static func elementwiseTanhBackward(
+        _ a: UnsafePointer<Double>, _ dA: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>,
+        _ columnSums: UnsafeMutablePointer<Double>, _ rows: Int, _ cols: Int
+    ) {
+        bp_tanh_backward_f64(a, dA, d, columnSums, rows, cols)
+    }
+
+    @inlinable @inline(__always)
+    public static func elementwiseSigmoidBackward(
+        _ a: UnsafePointer<Double>, _ dA: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>,
+        _ columnSums: UnsafeMutablePointer<Double>, _ rows: Int, _ cols: Int
+    ) {
+        bp_sigmoid_backward_f64(a, dA, d, columnSums, rows, cols)
     }
 }

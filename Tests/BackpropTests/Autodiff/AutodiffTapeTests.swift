@@ -225,5 +225,8 @@ struct AutodiffTapeTests {
     }
 
     @Test("fused dense = matmul, bias, activation (Double)") func fusionDouble() throws { try Self.checkFusion(Double.self, tolerance: 1e-14) }
-    @Test("fused dense = matmul, bias, activation (Float)") func fusionFloat() throws { try Self.checkFusion(Float.self, tolerance: 1e-6) }
+    // Float: the fused tanh/sigmoid backward (C, FMA) adds the bias-gradient rows in blocks of
+    // four, the unfused path row by row; a column sum of 9 terms that nearly cancels then moves by
+    // ~1e-5 relative (sigmoid, bias).
+    @Test("fused dense = matmul, bias, activation (Float)") func fusionFloat() throws { try Self.checkFusion(Float.self, tolerance: 1e-4) }
 }
