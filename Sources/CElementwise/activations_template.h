@@ -48,32 +48,49 @@ static inline REAL NAME(expm1_nonpositive, SUFFIX)(REAL y, int want_exp) {
     return want_exp ? scale * (1 + p) : scale * p + (scale - 1);
 }
 
-BP_CLONES void NAME(bp_tanh, SUFFIX)(const REAL *z, REAL *a, long n) {
+/// tanh x = sign(x)·(−m)/(2 + m), m = e^(−2|x|) − 1, the sign copied bitwise.
+static inline REAL NAME(tanh_one, SUFFIX)(REAL x) {
     const UINT sign = (UINT)1 << (sizeof(UINT) * 8 - 1);
     const REAL clamp = WIDE ? 19.5 : 9.5;  // tanh rounds to ±1 beyond
-    for (long i = 0; i < n; i++) {
-        REAL x = z[i];
-        REAL ax = NAME(real, SUFFIX)(NAME(bits, SUFFIX)(x) & ~sign);
-        ax = ax > clamp ? clamp : ax;  // NaN stays NaN
-        REAL m = NAME(expm1_nonpositive, SUFFIX)(-2 * ax, 0);
-        REAL t = -m / (2 + m);
-        // tanh x = sign(x)·(−m)/(2 + m), the sign copied bitwise.
-        a[i] = NAME(real, SUFFIX)((NAME(bits, SUFFIX)(t) & ~sign) | (NAME(bits, SUFFIX)(x) & sign));
-    }
+    REAL ax = NAME(real, SUFFIX)(NAME(bits, SUFFIX)(x) & ~sign);
+    ax = ax > clamp ? clamp : ax;  // NaN stays NaN
+    REAL m = NAME(expm1_nonpositive, SUFFIX)(-2 * ax, 0);
+    REAL t = -m / (2 + m);
+    return NAME(real, SUFFIX)((NAME(bits, SUFFIX)(t) & ~sign) | (NAME(bits, SUFFIX)(x) & sign));
 }
 
-BP_CLONES void NAME(bp_sigmoid, SUFFIX)(const REAL *z, REAL *a, long n) {
+/// σ(z) = 1/(1 + e) for z ≥ 0, e/(1 + e) for z < 0, e = e^(−|z|).
+static inline REAL NAME(sigmoid_one, SUFFIX)(REAL x) {
     const UINT sign = (UINT)1 << (sizeof(UINT) * 8 - 1);
     const REAL clamp = WIDE ? 707 : 87;  // keeps e^(−|z|) normal
-    for (long i = 0; i < n; i++) {
-        REAL x = z[i];
-        REAL ax = NAME(real, SUFFIX)(NAME(bits, SUFFIX)(x) & ~sign);
-        ax = ax > clamp ? clamp : ax;
-        REAL e = NAME(expm1_nonpositive, SUFFIX)(-ax, 1);
-        REAL s = 1 / (1 + e);
-        a[i] = x < 0 ? e * s : s;  // σ(z) = 1/(1 + e) for z ≥ 0, e/(1 + e) for z < 0
-    }
+    REAL ax = NAME(real, SUFFIX)(NAME(bits, SUFFIX)(x) & ~sign);
+    ax = ax > clamp ? clamp : ax;
+    REAL e = NAME(expm1_nonpositive, SUFFIX)(-ax, 1);
+    REAL s = 1 / (1 + e);
+    return x < 0 ? e * s : s;
 }
+
+/// a[i] = g(z[i]), and the layer form: z ← z + 1·bias (rows × cols, bias 1 × cols), a = g(z).
+#define FORWARD(name, g)                                                                           \
+    BP_CLONES void NAME(name, SUFFIX)(const REAL *z, REAL *a, long n) {                            \
+        for (long i = 0; i < n; i++) a[i] = NAME(g, SUFFIX)(z[i]);                                 \
+    }                                                                                              \
+    BP_CLONES void NAME(name##_bias, SUFFIX)(REAL *restrict z, const REAL *restrict bias,          \
+                                             REAL *restrict a, long rows, long cols) {             \
+        for (long r = 0; r < rows; r++) {                                                          \
+            REAL *zr = z + r * cols, *ar = a + r * cols;                                           \
+            _Pragma("clang loop interleave_count(1)")                                              \
+            for (long j = 0; j < cols; j++) {                                                      \
+                REAL v = zr[j] + bias[j];                                                          \
+                zr[j] = v;                                                                         \
+                ar[j] = NAME(g, SUFFIX)(v);                                                        \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+FORWARD(bp_tanh, tanh_one)
+FORWARD(bp_sigmoid, sigmoid_one)
+#undef FORWARD
 
 /// Backward pass of tanh and the sigmoid from their outputs, for an rows × cols batch, with the
 /// column sums (the bias gradient) in the same sweep: d = dA ⊙ g′ where g′ = 1 − a² (tanh) or

@@ -28,37 +28,22 @@ enum ActivationKernels {
         for k in 0..<count { a[k] = g.value(z[k]) }
     }
 
-    /// `Z ← Z + 1·b` and `A = g(Z)` for an `rows × cols` `Z` and a `1 × cols` bias: one pass, or
-    /// for tanh and the sigmoid the bias pass and then the vectorised ``FastActivations`` kernel
-    /// (`a` may equal `z` only for the identity).
+    /// `Z ← Z + 1·b` and `A = g(Z)` for an `rows × cols` `Z` and a `1 × cols` bias, in one pass
+    /// (for tanh and the sigmoid the vectorised C kernel ``BLASScalar/elementwiseTanhBias(_:_:_:_:_:)``,
+    /// the method of ``FastActivations``). `a` may equal `z` only for the identity.
     static func biasForward<T: BLASScalar>(
         _ g: Activation, _ z: UnsafeMutablePointer<T>, bias b: UnsafePointer<T>,
         into a: UnsafeMutablePointer<T>, rows: Int, cols: Int
     ) {
         switch g {
         case .identity: biasLoop(.identity, z, b, a, rows, cols)
-        case .tanh:
-            addBias(z, b, rows, cols)
-            FastActivations.tanh(z, into: a, count: rows &* cols)
-        case .sigmoid:
-            addBias(z, b, rows, cols)
-            FastActivations.sigmoid(z, into: a, count: rows &* cols)
+        case .tanh: T.elementwiseTanhBias(z, b, a, rows, cols)  // vectorised (C)
+        case .sigmoid: T.elementwiseSigmoidBias(z, b, a, rows, cols)
         case .relu: biasLoop(.relu, z, b, a, rows, cols)
         case .leakyReLU: biasLoop(.leakyReLU, z, b, a, rows, cols)
         case .softplus: biasLoop(.softplus, z, b, a, rows, cols)
         case .step: biasLoop(.step, z, b, a, rows, cols)
         case .shiftedReLU: biasLoop(.shiftedReLU, z, b, a, rows, cols)
-        }
-    }
-
-    /// `Z ← Z + 1·b`.
-    @inline(__always)
-    static func addBias<T: BLASScalar>(
-        _ z: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, _ rows: Int, _ cols: Int
-    ) {
-        for r in 0..<rows {
-            let zr = z + r &* cols
-            for j in 0..<cols { zr[j] += b[j] }
         }
     }
 
@@ -136,6 +121,17 @@ enum ActivationKernels {
         _ g: Activation, _ z: UnsafePointer<T>, _ a: UnsafePointer<T>, _ dA: UnsafePointer<T>,
         _ d: UnsafeMutablePointer<T>, _ db: UnsafeMutablePointer<T>, _ rows: Int, _ cols: Int
     ) {
+        if cols == 1 {
+            // One column (an output layer with one unit): the sum in a register, not in memory.
+            var sum: T = 0
+            for r in 0..<rows {
+                let v = dA[r] * g.derivative(z[r], output: a[r])
+                d[r] = v
+                sum += v
+            }
+            db[0] = sum
+            return
+        }
         db.update(repeating: 0, count: cols)
         for r in 0..<rows {
             let o = r &* cols

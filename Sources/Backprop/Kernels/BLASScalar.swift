@@ -74,6 +74,18 @@ where RawSignificand: FixedWidthInteger {
     /// same memory as `z`.
     static func elementwiseSigmoid(_ z: UnsafePointer<Self>, _ a: UnsafeMutablePointer<Self>, _ n: Int)
 
+    /// `Z ← Z + 1·b`, `A = tanh Z` for `rows × cols` contiguous `Z`, `A` (not overlapping) and a
+    /// `1 × cols` bias, in one sweep (`bp_tanh_bias_f32`/`_f64`): a dense layer's forward pass
+    /// after its gemm.
+    static func elementwiseTanhBias(
+        _ z: UnsafeMutablePointer<Self>, _ bias: UnsafePointer<Self>, _ a: UnsafeMutablePointer<Self>,
+        _ rows: Int, _ cols: Int)
+
+    /// `Z ← Z + 1·b`, `A = σ(Z)`, like ``elementwiseTanhBias(_:_:_:_:_:)`` (`bp_sigmoid_bias_*`).
+    static func elementwiseSigmoidBias(
+        _ z: UnsafeMutablePointer<Self>, _ bias: UnsafePointer<Self>, _ a: UnsafeMutablePointer<Self>,
+        _ rows: Int, _ cols: Int)
+
     /// The backward pass of tanh from its output `A = tanh Z` (`rows × cols`, contiguous):
     /// `D = dA ⊙ (1 − A²)` and `columnSums = 1ᵀ·D` (overwritten), in one sweep
     /// (`bp_tanh_backward_f32`/`_f64`). The four buffers must not overlap.
@@ -182,6 +194,22 @@ extension Float: BLASScalar {
     }
 
     @inlinable @inline(__always)
+    public static func elementwiseTanhBias(
+        _ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>,
+        _ rows: Int, _ cols: Int
+    ) {
+        bp_tanh_bias_f32(z, bias, a, rows, cols)
+    }
+
+    @inlinable @inline(__always)
+    public static func elementwiseSigmoidBias(
+        _ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>,
+        _ rows: Int, _ cols: Int
+    ) {
+        bp_sigmoid_bias_f32(z, bias, a, rows, cols)
+    }
+
+    @inlinable @inline(__always)
     public static func elementwiseTanhBackward(
         _ a: UnsafePointer<Float>, _ dA: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>,
         _ columnSums: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int
@@ -286,6 +314,22 @@ extension Double: BLASScalar {
     @inlinable @inline(__always)
     public static func elementwiseSigmoid(_ z: UnsafePointer<Double>, _ a: UnsafeMutablePointer<Double>, _ n: Int) {
         bp_sigmoid_f64(z, a, n)
+    }
+
+    @inlinable @inline(__always)
+    public static func elementwiseTanhBias(
+        _ z: UnsafeMutablePointer<Double>, _ bias: UnsafePointer<Double>, _ a: UnsafeMutablePointer<Double>,
+        _ rows: Int, _ cols: Int
+    ) {
+        bp_tanh_bias_f64(z, bias, a, rows, cols)
+    }
+
+    @inlinable @inline(__always)
+    public static func elementwiseSigmoidBias(
+        _ z: UnsafeMutablePointer<Double>, _ bias: UnsafePointer<Double>, _ a: UnsafeMutablePointer<Double>,
+        _ rows: Int, _ cols: Int
+    ) {
+        bp_sigmoid_bias_f64(z, bias, a, rows, cols)
     }
 
     @inlinable @inline(__always)

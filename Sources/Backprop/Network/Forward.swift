@@ -80,6 +80,8 @@ extension Network {
         let a0 = ws.activation(0, rows: n)
         if x.isTransposed {
             for i in 0..<n { for j in 0..<x.cols { a0[i, j] = x[i, j] } }
+        } else if x.ld == x.cols && a0.ld == x.cols {
+            a0.base.update(from: x.base, count: n * x.cols)  // one copy, not one per row
         } else {
             for i in 0..<n { (a0.base + i * a0.ld).update(from: x.base + i * x.ld, count: x.cols) }
         }

@@ -35,7 +35,7 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
     public var hasKink: Bool { self == .perceptron || self == .hinge }
 
     /// `E_k` for one sample: `y` and `t` point at `count` consecutive outputs and targets.
-    @inlinable
+    @inlinable @inline(__always)
     public func sampleValue<T: BLASScalar>(_ y: UnsafePointer<T>, _ t: UnsafePointer<T>, count: Int)
         -> T
     {
@@ -64,7 +64,7 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
     }
 
     /// Writes `scale · ∂E_k/∂y` for one sample into `dy` (`count` outputs).
-    @inlinable
+    @inlinable @inline(__always)
     public func sampleGradient<T: BLASScalar>(
         _ y: UnsafePointer<T>, _ t: UnsafePointer<T>, count: Int, scale: T,
         into dy: UnsafeMutablePointer<T>
@@ -111,13 +111,28 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
             shapeMismatch("Loss.gradient", "y is \(y.shapeDescription), ∂E/∂y is \(dy.shapeDescription)")
         }
         if y.rows == 0 { return 0 }
+        // One switch per batch, not per sample: in each loop the loss is a constant.
+        switch self {
+        case .perceptron: return Loss.gradientLoop(.perceptron, y, t, into: dy)
+        case .hinge: return Loss.gradientLoop(.hinge, y, t, into: dy)
+        case .mse: return Loss.gradientLoop(.mse, y, t, into: dy)
+        case .logistic: return Loss.gradientLoop(.logistic, y, t, into: dy)
+        case .softmax: return Loss.gradientLoop(.softmax, y, t, into: dy)
+        }
+    }
+
+    /// The body of ``gradient(_:_:into:)`` for one loss (inlined with `loss` a constant).
+    @inline(__always)
+    static func gradientLoop<T: BLASScalar>(
+        _ loss: Loss, _ y: MatrixView<T>, _ t: MatrixView<T>, into dy: MutableMatrixView<T>
+    ) -> T {
         let scale = 1 / T(y.rows)
         var total: T = 0
         for k in 0..<y.rows {
-            let yk = y.base + k * y.ld
-            let tk = t.base + k * t.ld
-            total += sampleValue(yk, tk, count: y.cols)
-            sampleGradient(yk, tk, count: y.cols, scale: scale, into: dy.base + k * dy.ld)
+            let yk = y.base + k &* y.ld
+            let tk = t.base + k &* t.ld
+            total += loss.sampleValue(yk, tk, count: y.cols)
+            loss.sampleGradient(yk, tk, count: y.cols, scale: scale, into: dy.base + k &* dy.ld)
         }
         return total * scale
     }

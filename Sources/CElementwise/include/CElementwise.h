@@ -20,6 +20,14 @@ void bp_tanh_f64(const double *z, double *a, long n);
 void bp_sigmoid_f32(const float *z, float *a, long n);
 /// a[i] = 1 / (1 + exp(-z[i])).
 void bp_sigmoid_f64(const double *z, double *a, long n);
+/// z ← z + 1·bias, a = tanh(z): z, a rows × cols (contiguous, not overlapping), bias 1 × cols.
+void bp_tanh_bias_f32(float *z, const float *bias, float *a, long rows, long cols);
+/// See bp_tanh_bias_f32.
+void bp_tanh_bias_f64(double *z, const double *bias, double *a, long rows, long cols);
+/// z ← z + 1·bias, a = σ(z): z, a rows × cols (contiguous, not overlapping), bias 1 × cols.
+void bp_sigmoid_bias_f32(float *z, const float *bias, float *a, long rows, long cols);
+/// See bp_sigmoid_bias_f32.
+void bp_sigmoid_bias_f64(double *z, const double *bias, double *a, long rows, long cols);
 /// d = dA ⊙ (1 − a²) and column_sums = 1ᵀ·d (overwritten), a, dA, d rows × cols, contiguous:
 /// the backward pass of tanh from its output a = tanh z, with the bias gradient. The four buffers
 /// must not overlap.
