@@ -149,12 +149,12 @@ the numbers to trust.
 FLOPs count the matrix products only: `2·B·n_(l−1)·n_l·k_l`, `k = 2` for the first layer
 (forward, weight gradient) and 3 for the others.
 
-Build: the default `swift build -c release` compiles Swift for baseline x86-64 (SSE2, no FMA), so
-the elementwise loops (tanh and sigmoid from `FastActivations`, bias, derivatives) run 4 floats or
-2 doubles wide; OpenBLAS picks AVX-512 kernels at run time. The package sets no CPU flags (no
-`unsafeFlags`). In one side-by-side run (2026-11-30), a build with
-`-Xswiftc -target-cpu -Xswiftc haswell` (AVX2, FMA) made the 2-16-16-1 ×64 step 1.17× faster in f32
-(7.0 → 6.0 µs) and 1.37× in f64 (14.4 → 10.5 µs); larger steps are GEMM-bound and do not change.
+Build: the default `swift build -c release` compiles Swift for baseline x86-64 (SSE2, no FMA); the
+package sets no CPU flags (no `unsafeFlags`). The elementwise work that dominates small steps (tanh
+and sigmoid with the bias, their backward pass with the bias gradient) is in the C target
+`CElementwise`, built as AVX-512 / AVX2+FMA / baseline clones that the loader picks for the CPU
+(`FastActivations.isa`); OpenBLAS picks its kernels at run time too. The other elementwise loops
+(loss, update, other activations) are Swift at SSE2 width.
 
 ## Training step, standard shapes
 
