@@ -35,7 +35,11 @@ extension Network {
     /// which saves OpenBLAS zeroing its output (β = 0), the gradient's write and the separate
     /// update pass over it. The result equals backpropagate + update up to rounding (`W + (−γ)·s`
     /// against `W − γ·s`, and BLAS may add `k`-blocks of the product to `W` one at a time); the
-    /// biases are updated by the same loop as ``update(by:learningRate:)``.
+    /// biases are updated by the same loop as ``update(by:learningRate:)``. Measured with
+    /// `backprop bench` on the 2-core reference machine (medians of alternated runs against the
+    /// unfused step, 2026-11-30; the machine is shared and noisy): 1024-1024-1024-1024 ×256 f32,
+    /// `efficiency` 0.88 → 0.95 with two OpenBLAS threads and 0.94 → 0.97 with one;
+    /// 784-256-256-10 ×128 f32, 1,704 → 1,670 µs; 2-16-16-1 ×64, 7.0 µs either way.
     ///
     /// Afterwards `workspace` holds the forward pass, the `δ^(l)` and the `∂E/∂z^(l)` of this
     /// step, and `workspace.gradient.biases` holds `∂E/∂b`; `workspace.gradient.weights` is *not*
