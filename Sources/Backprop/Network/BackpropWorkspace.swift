@@ -29,7 +29,11 @@ public final class BackpropWorkspace<Scalar: BLASScalar> {
     /// Rows of the last batch (0 before the first pass).
     public internal(set) var rowsInUse: Int = 0
 
-    /// `∂E/∂θ` after the last backward pass (overwritten, never accumulated, by each pass).
+    /// `∂E/∂θ` after the last ``Network/backpropagate(_:_:workspace:backend:)`` (overwritten,
+    /// never accumulated, by each pass). A fused
+    /// ``Network/trainingStep(_:_:learningRate:workspace:backend:)`` writes only the biases'
+    /// entries (its `∂E/∂b`); it adds `−γ·∂E/∂W` straight into the weights and leaves the
+    /// weight entries here as they were.
     public internal(set) var gradient: NetworkGradient<Scalar>
 
     /// One allocation holding every activation-shaped buffer.

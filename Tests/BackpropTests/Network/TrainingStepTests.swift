@@ -5,33 +5,9 @@ import Testing
 import Glibc
 #endif
 
-/// Gradient descent steps: they reduce the loss, equal `gradient` + `update`, and reuse their
-/// buffers (no heap allocation after the first step).
+/// Gradient descent steps: they reduce the loss and reuse their buffers (no heap allocation after
+/// the first step). That a step equals `backpropagate` + `update` is `FusedTrainingStepTests`.
 @Suite struct TrainingStepTests {
-    static func checkStepEqualsGradientPlusUpdate<T: BLASScalar>(_: T.Type, backend: Backend, batch: Int) {
-        let c = NetworkFixtures.smoothCase(sizes: [3, 6, 4, 2], hidden: .tanh, loss: .mse, batch: batch, seed: 61)
-        let (net, x, t) = NetworkFixtures.convert(c, to: T.self)
-        let rate: T = 0.1
-        var stepped = net
-        let ws = BackpropWorkspace(network: net, batchSize: batch)
-        let e = x.withView { xv in t.withView { tv in stepped.trainingStep(xv, tv, learningRate: rate, workspace: ws, backend: backend) } }
-        var updated = net
-        let (loss, g) = net.gradient(x, t, backend: backend)
-        updated.update(by: g, learningRate: rate)
-        #expect(e == loss)
-        #expect(stepped == updated, "\(T.self) \(backend) N=\(batch)")
-        // And θ really moved by −γ·g.
-        let moved = zip(net.parameters, stepped.parameters).map { $1 - $0 }
-        let expected = g.flattened.map { -rate * $0 }
-        for (m, x) in zip(moved, expected) { #expect(abs(m - x) <= 4 * T.ulpOfOne * max(1, abs(x)) ) }
-    }
-
-    @Test(arguments: Backend.allCases, [1, 5])
-    func stepEqualsGradientThenUpdate(backend: Backend, batch: Int) {
-        Self.checkStepEqualsGradientPlusUpdate(Double.self, backend: backend, batch: batch)
-        Self.checkStepEqualsGradientPlusUpdate(Float.self, backend: backend, batch: batch)
-    }
-
     static func checkTrainingReducesLoss<T: BLASScalar>(_: T.Type, backend: Backend) {
         // XOR-like data: 4 points, tanh hidden layer, logistic loss.
         var net = Network<T>(sizes: [2, 8, 1], hidden: .tanh, output: .identity, loss: .logistic, initialization: .glorot, seed: 3)
