@@ -106,13 +106,13 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
 
     /// Row `i` as an array.
     public func row(_ i: Int) -> [Scalar] {
-        checkIndex(i, 0)
+        if i < 0 || i >= rows { fatalError("Matrix row \(i) out of range for shape \(rows)×\(cols)") }
         return Array(elements[(i * cols)..<((i + 1) * cols)])
     }
 
     /// Column `j` as an array.
     public func column(_ j: Int) -> [Scalar] {
-        checkIndex(0, j)
+        if j < 0 || j >= cols { fatalError("Matrix column \(j) out of range for shape \(rows)×\(cols)") }
         return (0..<rows).map { elements[$0 * cols + j] }
     }
 

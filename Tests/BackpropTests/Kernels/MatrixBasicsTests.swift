@@ -154,6 +154,14 @@ struct MatrixBasicsTests {
         let f = m.converted(to: Float.self)
         #expect(f.elements == [Float(0.1), Float(1.0 / 3.0), 0, .infinity])
     }
+
+    /// Empty shapes print (a failed `#expect` on an `N × 0` matrix must report, not trap).
+    @Test func emptyShapesHaveDescriptions() {
+        #expect(Matrix<Float>(rows: 3, cols: 0).description == "Matrix<Float> 3×0 [[], [], []]")
+        #expect(Matrix<Double>(rows: 0, cols: 2).description == "Matrix<Double> 0×2 []")
+        #expect(Matrix<Float>(rows: 2, cols: 0).row(1).isEmpty)
+        #expect(Matrix<Float>(rows: 0, cols: 2).column(1).isEmpty)
+    }
 }
 
 @Suite("Kernels: OpenBLAS threads", .serialized)
