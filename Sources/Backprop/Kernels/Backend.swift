@@ -57,6 +57,24 @@ extension Backend {
                 gemv(alpha: alpha, b.transposed, a, beta: beta, into: c)  // cᵀ = α·op(B)ᵀ·aᵀ + β·cᵀ
                 return
             }
+            // Tail columns that would make OpenBLAS's small-matrix kernel allocate: by gemv.
+            let tail = SmallGemmTail.columns(
+                T.self, m: c.rows, n: c.cols, k: a.cols, transposedA: a.isTransposed,
+                transposedB: b.isTransposed)
+            if tail > 0 && a.cols > 0 {
+                let lead = c.cols - tail
+                if lead > 0 {
+                    gemm(
+                        alpha: alpha, a, b.submatrix(rows: 0..<b.rows, cols: 0..<lead), beta: beta,
+                        into: c.submatrix(rows: 0..<c.rows, cols: 0..<lead))
+                }
+                for j in lead..<c.cols {
+                    gemv(
+                        alpha: alpha, a, b.submatrix(rows: 0..<b.rows, cols: j..<(j + 1)), beta: beta,
+                        into: c.submatrix(rows: 0..<c.rows, cols: j..<(j + 1)))
+                }
+                return
+            }
             T.blasGEMM(
                 transA: a.isTransposed, transB: b.isTransposed,
                 m: int32(c.rows, "gemm"), n: int32(c.cols, "gemm"), k: int32(a.cols, "gemm"),

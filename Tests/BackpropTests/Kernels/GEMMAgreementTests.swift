@@ -199,6 +199,30 @@ func checkGEMMBoundDetectsErrors<T: BLASScalar>(_: T.Type, seed: UInt64) {
     #expect(offByOne.violations > m * n * 9 / 10, "\(offByOne)")
 }
 
+/// Every output width 1…40 at inner dimension 64 and 16, so that untransposed products with a
+/// narrow tail (computed as a gemm over the leading columns plus one gemv per tail column, see
+/// `SmallGemmTail`) and one-column/one-row outputs (gemv) are all compared with naive.
+func checkGEMMOutputWidths<T: BLASScalar>(_: T.Type, seed: UInt64) {
+    var g = SeededGenerator(seed: seed)
+    var between = BoundCheck()
+    var toReference = BoundCheck()
+    var untransposed = 0
+    for n in 1...40 {
+        for (m, k) in [(7, 64), (33, 16), (1, 64)] {
+            for _ in 0..<3 {
+                let cs = GEMMCase<T>(m: m, n: n, k: k, using: &g) { KernelDraw.real(T.self, using: &$0) }
+                if !cs.a.transposed && !cs.b.transposed { untransposed += 1 }
+                let blas = cs.run(.blas)
+                #expect(blas.paddingIsIntact, "\(cs.label): wrote outside C's window")
+                recordGEMMBound(cs, blas: blas, naive: cs.run(.naive), between: &between, toReference: &toReference)
+            }
+        }
+    }
+    #expect(between.violations == 0, "blas vs naive: \(between)")
+    #expect(toReference.violations == 0, "vs binary64: \(toReference)")
+    #expect(untransposed > 60)
+}
+
 @Suite("Kernels: gemm, blas vs naive")
 struct GEMMAgreementTests {
     @Test func randomRealsWithinRoundingBoundFloat() {
@@ -207,6 +231,8 @@ struct GEMMAgreementTests {
     @Test func randomRealsWithinRoundingBoundDouble() {
         checkGEMMWithinBound(Double.self, cases: 400, seed: 102)
     }
+    @Test func everyOutputWidthFloat() { checkGEMMOutputWidths(Float.self, seed: 117) }
+    @Test func everyOutputWidthDouble() { checkGEMMOutputWidths(Double.self, seed: 118) }
     @Test func smallIntegersBitForBitFloat() { checkGEMMExact(Float.self, cases: 300, seed: 103) }
     @Test func smallIntegersBitForBitDouble() { checkGEMMExact(Double.self, cases: 300, seed: 104) }
     @Test func boundCatchesPerturbationsFloat() {
