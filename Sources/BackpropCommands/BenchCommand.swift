@@ -33,13 +33,26 @@ struct BenchCommand: ParsableCommand {
     var seconds: Double = 2
     @Option(help: "Run exactly this many steps and report their mean time, without the gemm and the malloc count (for profilers such as perf or valgrind --tool=callgrind).")
     var steps: Int?
-    @Option(help: "OpenBLAS threads for every call (default: OpenBLAS's count, and one thread for steps below BLASThreads.stepSingleThreadBelow).")
+    @Option(help: "OpenBLAS threads for every call (default: OpenBLAS's count, and one thread for steps below BLASThreads.stepSingleThreadBelow). Switches the step thread policy off.")
     var threads: Int?
+    @Option(help: "How a step at or above the single-thread threshold uses the cores: split (OpenBLAS on one thread, large products split across Backprop's workers) or openblas (OpenBLAS's own threads). Default: \(BLASThreads.defaultStepThreading.rawValue).")
+    var stepThreads: BLASThreads.StepThreading?
+    @Option(help: "Steps whose largest product has fewer multiply-adds run on one thread (BLASThreads.stepSingleThreadBelow; default \(BLASThreads.defaultStepSingleThreadBelow); 1 applies --step-threads to every step).")
+    var singleThreadBelow: Int?
+    @Option(help: "With --step-threads split, products of at least this many multiply-adds are split (BLASThreads.splitProductsFrom; default \(BLASThreads.defaultSplitProductsFrom)).")
+    var splitFrom: Int?
 
     func validate() throws {
         let sizes = try parsedSizes()
         if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
         if !(seconds > 0) { throw ValidationError("--seconds must be positive, got \(seconds)") }
+        if let singleThreadBelow, singleThreadBelow < 0 {
+            throw ValidationError("--single-thread-below must not be negative, got \(singleThreadBelow)")
+        }
+        if let splitFrom, splitFrom < 0 { throw ValidationError("--split-from must not be negative, got \(splitFrom)") }
+        if threads != nil && (stepThreads != nil || singleThreadBelow != nil) {
+            throw ValidationError("--threads switches the step thread policy off; it cannot be combined with --step-threads or --single-thread-below")
+        }
         if loss.isBinary && sizes.last != 1 {
             throw ValidationError("--loss \(loss.rawValue) needs one output, --layers ends in \(sizes.last!)")
         }
@@ -57,6 +70,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let stepThreads { BLASThreads.stepThreading = stepThreads }
+        if let singleThreadBelow { BLASThreads.stepSingleThreadBelow = singleThreadBelow }
+        if let splitFrom { BLASThreads.splitProductsFrom = splitFrom }
         if let threads {
             // An explicit count is used for every step (the step thread policy is switched off).
             BLASThreads.count = threads
@@ -131,10 +147,9 @@ struct BenchCommand: ParsableCommand {
         for l in 1..<sizes.count {
             flops += 2.0 * Double(batch * sizes[l - 1] * sizes[l]) * (l == 1 ? 2 : 3)
         }
-        // The threads the step ran on (the step policy may have chosen one).
-        let stepThreads =
-            BLASThreads.stepUsesOneThread(multiplyAdds: net.largestProductMultiplyAdds(batch: batch), backend: backend)
-            ? 1 : BLASThreads.count
+        // The threads the step ran on (the step policy may have chosen one, or the split).
+        let stepThreads = BLASThreads.stepThreads(
+            multiplyAdds: net.largestProductMultiplyAdds(batch: batch), backend: backend)
         let median = stepTimes.median
         let gemmRate = gemmTimes.map { gemmFlops / $0.median / 1e9 }
         let rate = flops / median / 1e9
@@ -144,7 +159,11 @@ struct BenchCommand: ParsableCommand {
             samples_per_second: Double(batch) / median, gflops: rate, gemm_gflops: gemmRate,
             efficiency: gemmRate.map { rate / $0 }, mallocs_per_step: mallocs,
             openblas_core: BLASThreads.coreName, openblas_config: BLASThreads.configuration,
-            blas_threads: stepThreads, openblas_threads: BLASThreads.count, flops_per_step: flops)
+            blas_threads: stepThreads.openBLAS, split_parts: stepThreads.splitParts,
+            step_threading: BLASThreads.stepThreading.rawValue,
+            single_thread_below: BLASThreads.stepSingleThreadBelow,
+            split_from: BLASThreads.splitProductsFrom,
+            openblas_threads: BLASThreads.count, flops_per_step: flops)
     }
 
     /// Targets that suit `loss`: ±1 for binary losses, one-hot rows for softmax, uniform values
@@ -206,8 +225,17 @@ struct StepBenchmarkResult: Codable {
     var mallocs_per_step: Double?
     var openblas_core: String
     var openblas_config: String
-    /// OpenBLAS threads of the step (after the step thread policy).
+    /// OpenBLAS threads of the step's calls (after the step thread policy).
     var blas_threads: Int
+    /// The parts the step's products of at least `split_from` multiply-adds were split into
+    /// (1: none; see `BLASThreads.StepThreading.split`).
+    var split_parts: Int
+    /// `BLASThreads.stepThreading`: "split" or "openblas".
+    var step_threading: String
+    /// `BLASThreads.stepSingleThreadBelow` (0: the policy is off, as with `--threads`).
+    var single_thread_below: Int
+    /// `BLASThreads.splitProductsFrom`.
+    var split_from: Int
     /// OpenBLAS's thread count outside the step (its default, or `--threads`).
     var openblas_threads: Int
     var flops_per_step: Double
@@ -218,6 +246,8 @@ struct StepBenchmarkResult: Codable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
+
+extension BLASThreads.StepThreading: ExpressibleByArgument {}
 
 /// `--mode` of `backprop bench`.
 enum BenchMode: String, ExpressibleByArgument, CaseIterable {

@@ -55,6 +55,29 @@ public enum BLASThreads {
 
     // MARK: Step policy
 
+    /// How a training step at or above ``stepSingleThreadBelow`` uses the cores.
+    public enum StepThreading: String, CaseIterable, Sendable {
+        /// OpenBLAS's own threads (``count``) for every call. Every threaded level-3 call
+        /// allocates its job array on the heap.
+        case openBLAS = "openblas"
+        /// OpenBLAS on one thread, and every product of at least ``splitProductsFrom``
+        /// multiply-adds split by Backprop into blocks run on the calling thread and the
+        /// ``GemmWorkers`` (``GemmWorkers/gemm(alpha:_:_:beta:into:parts:)``), as many parts as
+        /// OpenBLAS had threads (capped at the cores). Allocates nothing.
+        case split
+    }
+
+    /// The default of ``stepThreading`` (measured, see above).
+    public static let defaultStepThreading = StepThreading.split
+
+    private static let threading = Atomic<Int>(defaultStepThreading == .split ? 1 : 0)
+
+    /// How a step at or above ``stepSingleThreadBelow`` uses the cores (process-wide).
+    public static var stepThreading: StepThreading {
+        get { threading.load(ordering: .relaxed) == 1 ? .split : .openBLAS }
+        set { threading.store(newValue == .split ? 1 : 0, ordering: .relaxed) }
+    }
+
     /// The default of ``stepSingleThreadBelow``: 2²⁶ multiply-adds (measured, see above).
     public static let defaultStepSingleThreadBelow = 1 << 26
 
@@ -67,6 +90,18 @@ public enum BLASThreads {
         set { threshold.store(max(0, newValue), ordering: .relaxed) }
     }
 
+    /// The default of ``splitProductsFrom``: 2²⁰ multiply-adds (measured, see above).
+    public static let defaultSplitProductsFrom = 1 << 20
+
+    private static let splitMinimum = Atomic<Int>(defaultSplitProductsFrom)
+
+    /// Under ``StepThreading/split``, a product of a step is split when it has at least this
+    /// many multiply-adds (`m·n·k`); smaller ones run whole on the calling thread.
+    public static var splitProductsFrom: Int {
+        get { splitMinimum.load(ordering: .relaxed) }
+        set { splitMinimum.store(max(0, newValue), ordering: .relaxed) }
+    }
+
     /// Whether the step policy runs a step whose largest product has `multiplyAdds = m·n·k` on
     /// one thread: `backend == .blas && multiplyAdds < stepSingleThreadBelow`.
     @inlinable
@@ -74,19 +109,89 @@ public enum BLASThreads {
         backend == .blas && multiplyAdds < stepSingleThreadBelow
     }
 
-    /// Runs `body` (one training step whose largest product has `multiplyAdds = m·n·k`) under the
-    /// step policy: with one OpenBLAS thread when `multiplyAdds < stepSingleThreadBelow` and the
-    /// backend is BLAS, restoring the previous count afterwards; otherwise unchanged.
+    /// The threads of one step under the policy.
+    public struct StepThreads: Equatable, Sendable {
+        /// OpenBLAS's thread count during the step.
+        public var openBLAS: Int
+        /// The parts a product of at least ``BLASThreads/splitProductsFrom`` multiply-adds is
+        /// split into (1: products are not split).
+        public var splitParts: Int
+    }
+
+    /// The threads ``withStepPolicy(multiplyAdds:backend:_:)`` gives a step whose largest
+    /// product has `multiplyAdds` multiply-adds, with OpenBLAS's current ``count``.
+    public static func stepThreads(multiplyAdds: Int, backend: Backend) -> StepThreads {
+        stepThreads(multiplyAdds: multiplyAdds, backend: backend, openBLASThreads: count)
+    }
+
+    /// The threads of a step whose largest product has `multiplyAdds` multiply-adds when OpenBLAS
+    /// has `c = openBLASThreads` threads: unchanged `(c, 1)` for the naive backend, when the
+    /// policy is off (``stepSingleThreadBelow`` = 0) or when `c = 1`; `(1, 1)` below
+    /// ``stepSingleThreadBelow``; at or above it `(c, 1)` with ``StepThreading/openBLAS`` and
+    /// `(1, min(c, cores))` with ``StepThreading/split``.
+    public static func stepThreads(multiplyAdds: Int, backend: Backend, openBLASThreads c: Int) -> StepThreads {
+        let below = stepSingleThreadBelow
+        if backend != .blas || below == 0 || c <= 1 { return StepThreads(openBLAS: c, splitParts: 1) }
+        if multiplyAdds < below { return StepThreads(openBLAS: 1, splitParts: 1) }
+        if stepThreading == .openBLAS { return StepThreads(openBLAS: c, splitParts: 1) }
+        return StepThreads(openBLAS: 1, splitParts: min(c, GemmWorkers.maximumParts))
+    }
+
+    /// Runs `body` (one training step whose largest product has `multiplyAdds = m·n·k`) with the
+    /// threads of ``stepThreads(multiplyAdds:backend:)``, restoring OpenBLAS's count and the
+    /// split afterwards.
     @inlinable
     public static func withStepPolicy<R>(
         multiplyAdds: Int, backend: Backend, _ body: () throws -> R
     ) rethrows -> R {
-        if !stepUsesOneThread(multiplyAdds: multiplyAdds, backend: backend) { return try body() }
-        let previous = openblas_get_num_threads()
-        if previous <= 1 { return try body() }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(previous) }
+        let saved = enterStep(multiplyAdds: multiplyAdds, backend: backend)
+        defer { leaveStep(saved) }
         return try body()
+    }
+
+    /// What ``enterStep(multiplyAdds:backend:)`` changed: OpenBLAS's previous count (0: not
+    /// changed) and the previous split parts (−1: not changed).
+    @usableFromInline
+    struct SavedStepThreads {
+        let openBLAS: Int32
+        let splitParts: Int
+    }
+
+    /// The split parts of the running step (≤ 1: none), process-wide like OpenBLAS's count.
+    private static let activeSplitParts = Atomic<Int>(0)
+
+    @usableFromInline
+    static func enterStep(multiplyAdds: Int, backend: Backend) -> SavedStepThreads {
+        let previous = openblas_get_num_threads()
+        let plan = stepThreads(multiplyAdds: multiplyAdds, backend: backend, openBLASThreads: Int(previous))
+        var saved = SavedStepThreads(openBLAS: 0, splitParts: -1)
+        if plan.openBLAS != Int(previous) {
+            openblas_set_num_threads(Int32(plan.openBLAS))
+            saved = SavedStepThreads(openBLAS: previous, splitParts: -1)
+        }
+        if plan.splitParts > 1 {
+            let outer = activeSplitParts.exchange(plan.splitParts, ordering: .relaxed)
+            saved = SavedStepThreads(openBLAS: saved.openBLAS, splitParts: outer)
+        }
+        return saved
+    }
+
+    @usableFromInline
+    static func leaveStep(_ saved: SavedStepThreads) {
+        if saved.splitParts >= 0 { activeSplitParts.store(saved.splitParts, ordering: .relaxed) }
+        if saved.openBLAS > 0 { openblas_set_num_threads(saved.openBLAS) }
+    }
+
+    /// The parts `Backend.gemm` splits an `m×n` by `k` product into: the running step's split
+    /// parts when it has any and `m·n·k ≥ splitProductsFrom`, else 1.
+    @usableFromInline
+    static func splitParts(m: Int, n: Int, k: Int) -> Int {
+        let parts = activeSplitParts.load(ordering: .relaxed)
+        if parts <= 1 { return 1 }
+        let (mn, o1) = m.multipliedReportingOverflow(by: n)
+        let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
+        if !o1 && !o2 && mnk < splitProductsFrom { return 1 }
+        return parts
     }
 }
 

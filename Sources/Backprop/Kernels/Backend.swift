@@ -57,6 +57,13 @@ extension Backend {
                 gemv(alpha: alpha, b.transposed, a, beta: beta, into: c)  // cᵀ = α·op(B)ᵀ·aᵀ + β·cᵀ
                 return
             }
+            // Inside a step under `BLASThreads.StepThreading.split`, a large product is split
+            // across the GemmWorkers (one single-threaded OpenBLAS call per block).
+            let parts = BLASThreads.splitParts(m: c.rows, n: c.cols, k: a.cols)
+            if parts > 1 {
+                GemmWorkers.gemm(alpha: alpha, a, b, beta: beta, into: c, parts: parts)
+                return
+            }
             // Tail columns that would make OpenBLAS's small-matrix kernel allocate: by gemv.
             let tail = SmallGemmTail.columns(
                 T.self, m: c.rows, n: c.cols, k: a.cols, transposedA: a.isTransposed,
