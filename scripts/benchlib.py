@@ -46,12 +46,14 @@ def build():
         raise SystemExit(r.stdout[-4000:] + r.stderr[-4000:])
 
 
-def bench(layers, batch, precision="f32", backend="blas", mode="layerwise", seconds=1.0, threads=None):
-    """Runs `backprop bench` once and returns its JSON object."""
+def bench(layers, batch, precision="f32", backend="blas", mode="layerwise", seconds=1.0, threads=None,
+          extra=()):
+    """Runs `backprop bench` once (with the further arguments `extra`) and returns its JSON object."""
     cmd = [BINARY, "bench", "--layers", ",".join(map(str, layers)), "--batch", str(batch),
            "--precision", precision, "--backend", backend, "--mode", mode, "--seconds", str(seconds)]
     if threads is not None:
         cmd += ["--threads", str(threads)]
+    cmd += list(extra)
     r = subprocess.run(cmd, env=unpinned_env(), capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{r.stderr[-2000:]}")

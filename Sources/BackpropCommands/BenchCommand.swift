@@ -41,6 +41,8 @@ struct BenchCommand: ParsableCommand {
     var singleThreadBelow: Int?
     @Option(help: "With --step-threads split, products of at least this many multiply-adds are split (BLASThreads.splitProductsFrom; default \(BLASThreads.defaultSplitProductsFrom)).")
     var splitFrom: Int?
+    @Option(help: "With --step-threads split, the caller-to-worker handoff latency in nanoseconds above which the cores count as distant and only products of BLASThreads.distantSplitProductsFrom multiply-adds or more go to the workers (GemmWorkers.distantHandoffNanoseconds; default 120; 0: always distant once measured).")
+    var distantHandoffNs: Int?
 
     func validate() throws {
         let sizes = try parsedSizes()
@@ -50,6 +52,9 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--single-thread-below must not be negative, got \(singleThreadBelow)")
         }
         if let splitFrom, splitFrom < 0 { throw ValidationError("--split-from must not be negative, got \(splitFrom)") }
+        if let distantHandoffNs, distantHandoffNs < 0 {
+            throw ValidationError("--distant-handoff-ns must not be negative, got \(distantHandoffNs)")
+        }
         if threads != nil && (stepThreads != nil || singleThreadBelow != nil) {
             throw ValidationError("--threads switches the step thread policy off; it cannot be combined with --step-threads or --single-thread-below")
         }
@@ -73,6 +78,7 @@ struct BenchCommand: ParsableCommand {
         if let stepThreads { BLASThreads.stepThreading = stepThreads }
         if let singleThreadBelow { BLASThreads.stepSingleThreadBelow = singleThreadBelow }
         if let splitFrom { BLASThreads.splitProductsFrom = splitFrom }
+        if let distantHandoffNs { GemmWorkers.distantHandoffNanoseconds = distantHandoffNs }
         if let threads {
             // An explicit count is used for every step (the step thread policy is switched off).
             BLASThreads.count = threads
@@ -163,6 +169,7 @@ struct BenchCommand: ParsableCommand {
             step_threading: BLASThreads.stepThreading.rawValue,
             single_thread_below: BLASThreads.stepSingleThreadBelow,
             split_from: BLASThreads.splitProductsFrom,
+            handoff_ns: GemmWorkers.handoffNanoseconds, cores_distant: GemmWorkers.coresAreDistant,
             openblas_threads: BLASThreads.count, flops_per_step: flops)
     }
 
@@ -236,6 +243,10 @@ struct StepBenchmarkResult: Codable {
     var single_thread_below: Int
     /// `BLASThreads.splitProductsFrom`.
     var split_from: Int
+    /// `GemmWorkers.handoffNanoseconds` after the run (0: no part was handed to a spinning worker).
+    var handoff_ns: Int
+    /// `GemmWorkers.coresAreDistant` after the run.
+    var cores_distant: Bool
     /// OpenBLAS's thread count outside the step (its default, or `--threads`).
     var openblas_threads: Int
     var flops_per_step: Double

@@ -78,8 +78,8 @@ public enum BLASThreads {
         set { threading.store(newValue == .split ? 1 : 0, ordering: .relaxed) }
     }
 
-    /// The default of ``stepSingleThreadBelow``: 2²⁶ multiply-adds (measured, see above).
-    public static let defaultStepSingleThreadBelow = 1 << 26
+    /// The default of ``stepSingleThreadBelow``: 2²¹ multiply-adds (measured, see above).
+    public static let defaultStepSingleThreadBelow = 1 << 21
 
     private static let threshold = Atomic<Int>(defaultStepSingleThreadBelow)
 
@@ -102,6 +102,19 @@ public enum BLASThreads {
         set { splitMinimum.store(max(0, newValue), ordering: .relaxed) }
     }
 
+    /// The default of ``distantSplitProductsFrom``: 2²⁷ multiply-adds (measured, see above).
+    public static let defaultDistantSplitProductsFrom = 1 << 27
+
+    private static let distantSplitMinimum = Atomic<Int>(defaultDistantSplitProductsFrom)
+
+    /// Under ``StepThreading/split``, while the cores are distant
+    /// (``GemmWorkers/coresAreDistant``), a product of a step is handed to the workers only when it
+    /// has at least this many multiply-adds; the blocks of smaller ones run on the calling thread.
+    public static var distantSplitProductsFrom: Int {
+        get { distantSplitMinimum.load(ordering: .relaxed) }
+        set { distantSplitMinimum.store(max(0, newValue), ordering: .relaxed) }
+    }
+
     /// Whether the step policy runs a step whose largest product has `multiplyAdds = m·n·k` on
     /// one thread: `backend == .blas && multiplyAdds < stepSingleThreadBelow`.
     @inlinable
@@ -116,6 +129,11 @@ public enum BLASThreads {
         /// The parts a product of at least ``BLASThreads/splitProductsFrom`` multiply-adds is
         /// split into (1: products are not split).
         public var splitParts: Int
+
+        public init(openBLAS: Int, splitParts: Int) {
+            self.openBLAS = openBLAS
+            self.splitParts = splitParts
+        }
     }
 
     /// The threads ``withStepPolicy(multiplyAdds:backend:_:)`` gives a step whose largest

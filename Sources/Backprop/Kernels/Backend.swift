@@ -61,7 +61,7 @@ extension Backend {
             // across the GemmWorkers (one single-threaded OpenBLAS call per block).
             let parts = BLASThreads.splitParts(m: c.rows, n: c.cols, k: a.cols)
             if parts > 1 {
-                GemmWorkers.gemm(alpha: alpha, a, b, beta: beta, into: c, parts: parts)
+                GemmWorkers.splitGEMM(alpha: alpha, a, b, beta: beta, into: c, parts: parts, gated: true)
                 return
             }
             // Tail columns that would make OpenBLAS's small-matrix kernel allocate: by gemv.

@@ -59,6 +59,24 @@ public enum GemmWorkers {
         set { takeBack.store(newValue, ordering: .relaxed) }
     }
 
+    /// The caller-to-worker handoff latency, in nanoseconds: an estimate of the floor of the time
+    /// from posting a part to a spinning worker until the worker has claimed it (a cache-line
+    /// transfer between the two cores, and back). 0 until measured.
+    public static var handoffNanoseconds: Int { handoff.load(ordering: .relaxed) }
+
+    /// Above this ``handoffNanoseconds`` the cores count as distant (default 120 ns): then
+    /// `Backend.gemm` in a split step hands blocks to the workers only for products of at least
+    /// ``BLASThreads/distantSplitProductsFrom`` multiply-adds, and runs the blocks of smaller ones
+    /// on the calling thread (same blocks, same bits).
+    public static var distantHandoffNanoseconds: Int {
+        get { distantHandoff.load(ordering: .relaxed) }
+        set { distantHandoff.store(max(0, newValue), ordering: .relaxed) }
+    }
+
+    /// Whether the cores are distant now (``handoffNanoseconds`` above
+    /// ``distantHandoffNanoseconds``).
+    public static var coresAreDistant: Bool { handoffNanoseconds > distantHandoffNanoseconds }
+
     /// The most parts a split product can have in this process: the online cores, at most 64
     /// (the pool has one worker fewer). Does not create the pool.
     public static let maximumParts: Int = min(64, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
@@ -70,6 +88,43 @@ public enum GemmWorkers {
     static let partsByWorkers = Atomic<Int>(0)
     static let spinNanoseconds = Atomic<Int>(200_000)
     static let takeBack = Atomic<Bool>(true)
+    static let handoff = Atomic<Int>(0)
+    static let distantHandoff = Atomic<Int>(120)
+    static let probeStart = Atomic<UInt64>(0)
+    static let probeRemaining = Atomic<Int>(0)
+
+    /// While the cores are distant, every this many nanoseconds the next `probeLength` gated
+    /// products are handed to the workers anyway, to measure the handoff again (the host moves
+    /// virtual CPUs; the first part of a probe usually wakes a parked worker and measures nothing).
+    static let probeInterval: UInt64 = 50_000_000
+    static let probeLength = 8
+
+    /// Adds one handoff measurement to the estimate: a sample below the estimate replaces it (the
+    /// floor is what the placement of the cores sets; a late claim has other causes), a sample
+    /// above moves it up by 1/8 of the difference (samples capped at 2 µs, so that a worker that
+    /// is still waking up or was descheduled by another process moves it little).
+    static func recordHandoff(_ nanoseconds: UInt64) {
+        let sample = max(1, Int(min(nanoseconds, 2_000)))
+        let old = handoff.load(ordering: .relaxed)
+        handoff.store(old == 0 || sample <= old ? sample : old + (sample - old) / 8, ordering: .relaxed)
+    }
+
+    /// Whether a gated split product of `multiplyAdds = m·n·k` goes to the workers: always while
+    /// the cores are near (or not measured yet); while they are distant, from
+    /// ``BLASThreads/distantSplitProductsFrom``, and otherwise only during a probe. Called by the
+    /// thread that runs the product, before it takes the pool.
+    static func dispatches(multiplyAdds: Int) -> Bool {
+        if !coresAreDistant || multiplyAdds >= BLASThreads.distantSplitProductsFrom { return true }
+        if probeRemaining.load(ordering: .relaxed) > 0 {
+            probeRemaining.subtract(1, ordering: .relaxed)
+            return true
+        }
+        let now = monotonicNanoseconds()
+        if now &- probeStart.load(ordering: .relaxed) < probeInterval { return false }
+        probeStart.store(now, ordering: .relaxed)
+        probeRemaining.store(probeLength - 1, ordering: .relaxed)
+        return true
+    }
 
     /// The workers, and the flag that gives one caller at a time the use of them.
     final class Pool: Sendable {
@@ -92,7 +147,8 @@ public enum GemmWorkers {
 
     /// One worker thread and its job slot.
     final class Worker: @unchecked Sendable {
-        // @unchecked Sendable: `part` is the only mutable non-atomic state. The caller (the one
+        // @unchecked Sendable: `part` is the only mutable non-atomic state shared between the
+        // threads (`postedAt` and `postedToSpinningWorker` are the caller's). The caller (the one
         // thread holding `Pool.busy`) writes it before storing `posted = g` (release); the worker
         // reads it only after it has loaded `posted == g` (acquire) *and* won the claim of `g`;
         // the caller writes it again only after part `g` has finished (it waited for
@@ -106,6 +162,11 @@ public enum GemmWorkers {
         let finished = Atomic<UInt32>(0)
         let workerParked = Atomic<Bool>(false)
         let callerParked = Atomic<Bool>(false)
+        /// When the worker claimed the last part it ran (`monotonicNanoseconds`).
+        let claimedAt = Atomic<UInt64>(0)
+        // Caller-side only (written and read by the thread holding `Pool.busy`).
+        var postedAt: UInt64 = 0
+        var postedToSpinningWorker = false
         // Allocated once, never moved or freed (the worker lives as long as the process).
         let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         let posting = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -140,6 +201,7 @@ public enum GemmWorkers {
                 // A caller that finished its own part first may have taken this one back.
                 guard claimed.compareExchange(expected: g &- 1, desired: g, ordering: .acquiringAndReleasing).exchanged
                 else { continue }
+                claimedAt.store(monotonicNanoseconds(), ordering: .relaxed)
                 part!.run()
                 GemmWorkers.partsByWorkers.add(1, ordering: .relaxed)
                 finished.store(g, ordering: .sequentiallyConsistent)
@@ -181,11 +243,14 @@ public enum GemmWorkers {
         func post(_ part: GemmPart) {
             self.part = part
             let g = posted.load(ordering: .relaxed) &+ 1
+            postedAt = monotonicNanoseconds()
             posted.store(g, ordering: .sequentiallyConsistent)
             // Dekker pairing with `waitForPost`: either the worker sees `g` before it sleeps, or
             // this load sees its flag and the signal is sent once it waits (it holds the mutex
             // from raising the flag until `pthread_cond_wait` releases it).
-            if workerParked.load(ordering: .sequentiallyConsistent) {
+            let parked = workerParked.load(ordering: .sequentiallyConsistent)
+            postedToSpinningWorker = !parked
+            if parked {
                 pthread_mutex_lock(mutex)
                 pthread_cond_signal(posting)
                 pthread_mutex_unlock(mutex)
@@ -203,6 +268,16 @@ public enum GemmWorkers {
                 part!.run()
                 return
             }
+            waitForFinish(g)
+            // The worker claimed the part: if it was spinning then, the delay measures the cores'
+            // distance (`claimedAt` was stored before `finished`, which was loaded with acquire).
+            if postedToSpinningWorker {
+                GemmWorkers.recordHandoff(claimedAt.load(ordering: .relaxed) &- postedAt)
+            }
+        }
+
+        /// Spins until `finished == g`, then parks.
+        private func waitForFinish(_ g: UInt32) {
             let deadline = monotonicNanoseconds() &+ UInt64(GemmWorkers.spinNanoseconds.load(ordering: .relaxed))
             var spins = 0
             while true {

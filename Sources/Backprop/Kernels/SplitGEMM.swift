@@ -44,7 +44,9 @@ extension GemmWorkers {
     /// `C[:, cols_i] ← α·A·B[:, cols_i] + β·C[:, cols_i]` when columns are, each one
     /// single-threaded `?gemm` call (OpenBLAS is set to one thread for the call and restored).
     /// The calling thread runs the last block, the workers the others; when the pool is in use by
-    /// another thread, the caller runs every block itself.
+    /// another thread, the caller runs every block itself. (Always handed to the workers; inside
+    /// a split step, `Backend.gemm` also weighs the distance between the cores, see
+    /// ``GemmWorkers/distantHandoffNanoseconds``.)
     ///
     /// Shapes as in ``Backend/gemm(alpha:_:_:beta:into:)``: `A` is `m×k`, `B` is `k×n` (either may
     /// be a transposed or strided view), `C` is `m×n`; with `β = 0`, `C` is not read. Each element
@@ -54,6 +56,17 @@ extension GemmWorkers {
     public static func gemm<T: BLASScalar>(
         alpha: T = 1, _ a: MatrixView<T>, _ b: MatrixView<T>, beta: T = 0,
         into c: MutableMatrixView<T>, parts: Int
+    ) {
+        splitGEMM(alpha: alpha, a, b, beta: beta, into: c, parts: parts, gated: false)
+    }
+
+    /// ``gemm(alpha:_:_:beta:into:parts:)``; when `gated`, the blocks go to the workers only if
+    /// ``dispatches(multiplyAdds:)`` (else the caller runs them: the same blocks, the same bits).
+    /// `Backend.gemm` calls it gated inside a split step.
+    @usableFromInline
+    static func splitGEMM<T: BLASScalar>(
+        alpha: T, _ a: MatrixView<T>, _ b: MatrixView<T>, beta: T, into c: MutableMatrixView<T>,
+        parts: Int, gated: Bool
     ) {
         if a.cols != b.rows || a.rows != c.rows || b.cols != c.cols {
             shapeMismatch(
@@ -84,7 +97,8 @@ extension GemmWorkers {
             return
         }
         let pool = self.pool
-        guard pool.acquire() else {
+        let handOver = !gated || dispatches(multiplyAdds: c.rows &* c.cols &* a.cols)
+        guard handOver && pool.acquire() else {
             for i in 0..<p { block(i).run() }
             return
         }

@@ -251,4 +251,48 @@ struct SplitGEMMTests {
         let bound = 2 * RoundingBound.gamma(152, Double.self) * 150
         #expect(zip(inStep.elements, naive.elements).allSatisfy { abs($0 - $1) <= bound })
     }
+
+    /// The distance gate of a split step (``GemmWorkers/distantHandoffNanoseconds``) only decides
+    /// which thread runs a block, never the blocks: with the cores counted as near (threshold ∞)
+    /// and as distant (threshold 0, so that products below ``BLASThreads/distantSplitProductsFrom``
+    /// run on the calling thread) the product has the same bits as its blocks. A part handed to a
+    /// spinning worker measures the handoff.
+    @Test func distanceGateKeepsTheBits() {
+        let a = Matrix<Float>.random(rows: 160, cols: 100, in: -1...1, seed: 610)
+        let b = Matrix<Float>.random(rows: 100, cols: 70, in: -1...1, seed: 611)
+        #expect(160 * 100 * 70 >= BLASThreads.splitProductsFrom)
+        #expect(160 * 100 * 70 < BLASThreads.distantSplitProductsFrom)
+        let parts = BLASThreads.stepThreads(multiplyAdds: Int.max, backend: .blas, openBLASThreads: 2).splitParts
+        var blocks = Matrix<Float>(rows: 160, cols: 70)
+        a.withView { av in b.withView { bv in blocks.withMutableView { GemmWorkers.gemm(av, bv, into: $0, parts: parts) } } }
+        let saved = GemmWorkers.distantHandoffNanoseconds
+        defer { GemmWorkers.distantHandoffNanoseconds = saved }
+        func inSteps(_ calls: Int) -> [Matrix<Float>] {
+            (0..<calls).map { _ in
+                var c = Matrix<Float>(rows: 160, cols: 70)
+                a.withView { av in
+                    b.withView { bv in
+                        BLASThreads.withStepPolicy(multiplyAdds: Int.max, backend: .blas) {
+                            c.withMutableView { Backend.blas.gemm(av, bv, into: $0) }
+                        }
+                    }
+                }
+                return c
+            }
+        }
+        GemmWorkers.distantHandoffNanoseconds = Int.max
+        let before = GemmWorkers.partsRunByWorkers
+        let near = inSteps(200)
+        let ranOnWorkers = GemmWorkers.partsRunByWorkers > before
+        GemmWorkers.distantHandoffNanoseconds = 0
+        let distant = inSteps(200)
+        // (Skipped when another test had OpenBLAS on one thread at that moment: no split then.)
+        if BLASThreads.count > 1 && parts > 1 {
+            #expect(near.allSatisfy { $0 == blocks } && distant.allSatisfy { $0 == blocks })
+            if ranOnWorkers {
+                #expect(GemmWorkers.handoffNanoseconds > 0)
+                #expect(GemmWorkers.coresAreDistant)  // any measured handoff is above 0
+            }
+        }
+    }
 }
