@@ -177,8 +177,8 @@ Layer-wise step, BLAS backend, alternating: `--threads 1`; the split (`--step-th
 GemmWorkers); `--threads 2` (OpenBLAS's own threads; it runs products below about 2^18
 multiply-adds on one thread). With two OpenBLAS threads, OpenBLAS allocates its job array on the
 heap once per threaded gemm call (the mallocs in the last column); one thread and the split
-allocate nothing in a steady-state step (f64 steps with a 10-wide layer: one small-matrix dgemm
-allocation, whatever the threads).
+allocate nothing in a steady-state step (products whose output width would make OpenBLAS's
+small-matrix kernel allocate are computed with a gemv tail, see `SmallGemmTail`).
 
 {threads}
 

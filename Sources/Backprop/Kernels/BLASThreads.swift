@@ -7,37 +7,38 @@ import Synchronization
 /// otherwise one per core (2 on the reference machine). OpenBLAS itself runs a gemm on one thread
 /// when `m·n·k` is below about 2¹⁸; above, it splits every call across its threads.
 ///
-/// **Step policy.** A training step (``Network/trainingStep(_:_:learningRate:workspace:backend:)``,
-/// ``Network/autodiffTrainingStep(x:t:learningRate:tape:backend:)``) runs on *one* thread when its
-/// largest matrix product has fewer than ``stepSingleThreadBelow`` multiply-adds (`m·n·k`, default
-/// 2²⁶ ≈ 67 M, e.g. 256 × 512 × 512), and restores the previous count afterwards (4 ns per
-/// switch). Above, OpenBLAS's count is kept. Measured on the 2-core reference machine with
-/// `scripts/bench`'s table "One or two OpenBLAS threads" (layer-wise step time, 1 thread ÷ 2
-/// threads, alternating runs; 2026-11-30):
+/// **Step policy** (``withStepPolicy(multiplyAdds:backend:_:)``, used by
+/// ``Network/trainingStep(_:_:learningRate:workspace:backend:)`` and
+/// ``Network/autodiffTrainingStep(x:t:learningRate:tape:backend:)``):
+/// - largest product below ``stepSingleThreadBelow`` multiply-adds (`m·n·k`, default 2²¹ ≈ 2 M):
+///   OpenBLAS on one thread, nothing split — a second core does not pay for calls this small;
+/// - at or above, with ``stepThreading`` = ``StepThreading/split`` (default): OpenBLAS on one
+///   thread, and every product of at least ``splitProductsFrom`` (2²⁰) multiply-adds split by
+///   Backprop into row or column blocks run on the calling thread and the ``GemmWorkers``, each
+///   block one single-threaded OpenBLAS call. No heap allocation (every *threaded* OpenBLAS call
+///   mallocs its job array, 5–8 per step). While the measured handoff to a worker is slow
+///   (``GemmWorkers/coresAreDistant``: above 120 ns, e.g. vCPUs on distant host cores), only
+///   products of at least ``distantSplitProductsFrom`` (2²⁷) go to the workers;
+/// - with ``StepThreading/openBLAS``: OpenBLAS's own ``count`` threads, as before the split.
 ///
-/// | step                       | largest m·n·k | quiet (load ≈ 1), f32 / f64 | loaded (load 4–6), f32 / f64 |
-/// |----------------------------|---------------|-----------------------------|------------------------------|
-/// | 2-16-16-1 ×64              | 16 K          | 1.00 / 1.00                 | 1.00 / 1.00                  |
-/// | 64-128-128-10 ×128         | 2.1 M         | 1.02 / 1.18                 | 0.87 / 0.94                  |
-/// | 784-256-256-10 ×128        | 25.7 M        | 1.60 / 1.62                 | 0.94 / 0.84                  |
-/// | 1024-1024-1024-1024 ×256   | 268 M         | 1.83 / 1.83                 | 0.72 / 0.96                  |
+/// OpenBLAS's count and the split are restored after the step. Measured with `scripts/bench`
+/// (table "One thread, the split, or two OpenBLAS threads", alternating runs, 2026-11-30 15:34
+/// UTC, load ≈ 1.1–1.7; layer-wise step, µs):
 ///
-/// On a quiet machine the second thread can pay from about 2 M multiply-adds, but on a shared
-/// machine it is erratic: in one `scripts/bench` run with the threshold at 2²¹ the 784-256-256-10
-/// f32 step took 1,062 µs with two threads in the alternating table and 2,250 µs in the standard
-/// table minutes later, against a steady ≈ 1,700 µs with one thread; under load the second thread
-/// never paid, because each of the step's ~8 calls wakes and synchronises the pool and the waiting
-/// thread competes for a core. So the default keeps one thread up to 2²⁶. Below the threshold one thread also means
-/// no allocation: every threaded OpenBLAS call allocates its job array on the heap, so a
-/// steady-state one-thread f32 step allocates nothing; in f64, OpenBLAS 0.3.21's AVX-512
-/// small-matrix dgemm kernel still allocates once per call for some output widths that are not
-/// multiples of 8 (2, 4, 9, 10, 12 observed; not 6), e.g. the 10-output layer of 784-256-256-10 (a
-/// one-output layer uses gemv, which does not). On a dedicated machine a lower threshold (e.g. 2²¹)
-/// can pay: set ``stepSingleThreadBelow`` (0 turns the policy off). Threads multiply when several
-/// processes (MPI ranks) or worker threads share the cores: then set ``count`` to 1.
+/// | step                     | largest m·n·k | 1 thread f32 / f64 | split f32 / f64  | OpenBLAS 2 threads f32 / f64 |
+/// |--------------------------|---------------|--------------------|------------------|------------------------------|
+/// | 2-16-16-1 ×64            | 16 K          | 3.85 / 7.08        | 3.85 / 7.1       | 3.87 / 7.06                  |
+/// | 64-128-128-10 ×128       | 2.1 M         | 206 / 424          | 153 / 316        | 171 / 343                    |
+/// | 784-256-256-10 ×128      | 25.7 M        | 1,589 / 3,497      | 954 / 2,073      | 948 / 1,926                  |
+/// | 1024-1024-1024-1024 ×256 | 268 M         | 45,466 / 87,360    | 24,493 / 50,049  | 23,483 / 45,416              |
 ///
-/// The count is process-wide: two threads running steps at the same time share it. sgemm's
-/// rounding can change with the thread count.
+/// The split matches OpenBLAS's threads up to 784-wide and is within 5 % (f32) / 10 % (f64) at
+/// 1024, without allocating. On a loaded machine a second thread may not pay at all: a part
+/// that no worker has started when the caller finishes its own is run by the caller. Threads
+/// multiply when several processes (MPI ranks) share the cores: then set ``count`` to 1.
+///
+/// The count and the split are process-wide: two threads running steps at the same time share
+/// them. Rounding can change with the thread count (not with which thread runs a split block).
 public enum BLASThreads {
     /// Number of threads OpenBLAS uses for the next call. Setting it overrides
     /// `OPENBLAS_NUM_THREADS` (also upward).
