@@ -255,8 +255,7 @@ struct SplitGEMMTests {
     /// The distance gate of a split step (``GemmWorkers/distantHandoffNanoseconds``) only decides
     /// which thread runs a block, never the blocks: with the cores counted as near (threshold ∞)
     /// and as distant (threshold 0, so that products below ``BLASThreads/distantSplitProductsFrom``
-    /// run on the calling thread) the product has the same bits as its blocks. A part handed to a
-    /// spinning worker measures the handoff.
+    /// run on the calling thread) the product has the same bits as its blocks.
     @Test func distanceGateKeepsTheBits() {
         let a = Matrix<Float>.random(rows: 160, cols: 100, in: -1...1, seed: 610)
         let b = Matrix<Float>.random(rows: 100, cols: 70, in: -1...1, seed: 611)
@@ -289,10 +288,10 @@ struct SplitGEMMTests {
         // (Skipped when another test had OpenBLAS on one thread at that moment: no split then.)
         if BLASThreads.count > 1 && parts > 1 {
             #expect(near.allSatisfy { $0 == blocks } && distant.allSatisfy { $0 == blocks })
-            if ranOnWorkers {
-                #expect(GemmWorkers.handoffNanoseconds > 0)
-                #expect(GemmWorkers.coresAreDistant)  // any measured handoff is above 0
-            }
+            // Whether a worker ran a part (and whether that part measured the handoff: only a
+            // part posted to a *spinning* worker does) depends on the machine's load, so neither
+            // is asserted; when a handoff was measured, the gate at 0 ns counts the cores distant.
+            if ranOnWorkers && GemmWorkers.handoffNanoseconds > 0 { #expect(GemmWorkers.coresAreDistant) }
         }
     }
 }
