@@ -5,40 +5,76 @@ import Synchronization
 ///
 /// Default: OpenBLAS starts with `OPENBLAS_NUM_THREADS` threads when that variable is set, and
 /// otherwise one per core (2 on the reference machine). OpenBLAS itself runs a gemm on one thread
-/// when `m·n·k` is below about 2¹⁸; above, it splits every call across its threads.
+/// when `m·n·k` is below about 2¹⁸; above, it splits every call across its threads, and Debian's
+/// 0.3.21 (`MAX_THREADS=64`, so its job array lives on the heap) mallocs once per threaded
+/// level-3 call.
 ///
-/// **Step policy** (``withStepPolicy(multiplyAdds:backend:_:)``, used by
-/// ``Network/trainingStep(_:_:learningRate:workspace:backend:)`` and
-/// ``Network/autodiffTrainingStep(x:t:learningRate:tape:backend:)``):
-/// - largest product below ``stepSingleThreadBelow`` multiply-adds (`m·n·k`, default 2²¹ ≈ 2 M):
-///   OpenBLAS on one thread, nothing split — a second core does not pay for calls this small;
-/// - at or above, with ``stepThreading`` = ``StepThreading/split`` (default): OpenBLAS on one
-///   thread, and every product of at least ``splitProductsFrom`` (2²⁰) multiply-adds split by
-///   Backprop into row or column blocks run on the calling thread and the ``GemmWorkers``, each
-///   block one single-threaded OpenBLAS call. No heap allocation (every *threaded* OpenBLAS call
-///   mallocs its job array, 5–8 per step). While the measured handoff to a worker is slow
-///   (``GemmWorkers/coresAreDistant``: above 120 ns, e.g. vCPUs on distant host cores), only
-///   products of at least ``distantSplitProductsFrom`` (2²⁷) go to the workers;
-/// - with ``StepThreading/openBLAS``: OpenBLAS's own ``count`` threads, as before the split.
+/// **Step policy.** A training step (``Network/trainingStep(_:_:learningRate:workspace:backend:)``,
+/// ``Network/autodiffTrainingStep(x:t:learningRate:tape:backend:)``) sets the threads for its
+/// duration and restores them afterwards (``withStepPolicy(multiplyAdds:backend:_:)``; the
+/// choice for given sizes is ``stepThreads(multiplyAdds:backend:openBLASThreads:)``):
 ///
-/// OpenBLAS's count and the split are restored after the step. Measured with `scripts/bench`
-/// (table "One thread, the split, or two OpenBLAS threads", alternating runs, 2026-11-30 15:34
-/// UTC, load ≈ 1.1–1.7; layer-wise step, µs):
+/// - largest product (`m·n·k`) below ``stepSingleThreadBelow`` (default 2²¹ ≈ 2.1 M, e.g.
+///   128 × 128 × 128): OpenBLAS on one thread;
+/// - at or above, with ``stepThreading`` = ``StepThreading/split`` (the default): OpenBLAS still
+///   on one thread, and every product of at least ``splitProductsFrom`` (2²⁰) multiply-adds is
+///   split by Backprop into `min(count, cores)` blocks of C's rows or columns (``GemmPartition``),
+///   one single-threaded OpenBLAS call per block, run on the calling thread and the
+///   ``GemmWorkers``. Nothing is allocated per call;
+/// - at or above, with ``StepThreading/openBLAS``: OpenBLAS's own threads (``count``), as before
+///   the split existed (one allocation per threaded call).
 ///
-/// | step                     | largest m·n·k | 1 thread f32 / f64 | split f32 / f64  | OpenBLAS 2 threads f32 / f64 |
-/// |--------------------------|---------------|--------------------|------------------|------------------------------|
-/// | 2-16-16-1 ×64            | 16 K          | 3.85 / 7.08        | 3.85 / 7.1       | 3.87 / 7.06                  |
-/// | 64-128-128-10 ×128       | 2.1 M         | 206 / 424          | 153 / 316        | 171 / 343                    |
-/// | 784-256-256-10 ×128      | 25.7 M        | 1,589 / 3,497      | 954 / 2,073      | 948 / 1,926                  |
-/// | 1024-1024-1024-1024 ×256 | 268 M         | 45,466 / 87,360    | 24,493 / 50,049  | 23,483 / 45,416              |
+/// Nothing changes for the naive backend, when ``stepSingleThreadBelow`` is 0, or when OpenBLAS
+/// has one thread (``count`` = 1 or `OPENBLAS_NUM_THREADS=1`: set it when several processes, e.g.
+/// MPI ranks, or worker threads share the cores; the split then stays off too).
 ///
-/// The split matches OpenBLAS's threads up to 784-wide and is within 5 % (f32) / 10 % (f64) at
-/// 1024, without allocating. On a loaded machine a second thread may not pay at all: a part
-/// that no worker has started when the caller finishes its own is run by the caller. Threads
-/// multiply when several processes (MPI ranks) share the cores: then set ``count`` to 1.
+/// **Distant cores.** A second core pays only as far as moving data between the cores is cheap:
+/// after each product the step's elementwise passes (bias and activation, `g′ ⊙ δ`, the update)
+/// run on the calling thread and read the block the worker wrote, and the worker's next block
+/// reads what the caller wrote. The reference machine is a 2-vCPU VM on an AMD EPYC host, and the
+/// host moves the two vCPUs, every few seconds to minutes, between a near placement (a
+/// caller-to-worker handoff of 60–100 ns, ``GemmWorkers/handoffNanoseconds``) and a distant one
+/// (130–250 ns). Distant, splitting every product made a 784-256-256-10 ×128 step 1.3× *slower*
+/// than one thread, and OpenBLAS's two threads 1.4× slower. So while the measured handoff is above
+/// ``GemmWorkers/distantHandoffNanoseconds`` (120 ns), only products of at least
+/// ``distantSplitProductsFrom`` (2²⁷; distant, 256·512·512 = 2²⁶ broke even and 128·1024·1024 =
+/// 2²⁷ paid 1.13×) go to the workers; the blocks of smaller ones run one after the other on the
+/// calling thread — the same blocks, so the same bits — and a probe every 50 ms measures again.
 ///
-/// The count and the split are process-wide: two threads running steps at the same time share
-/// them. Rounding can change with the thread count (not with which thread runs a split block).
+/// **Measurements** (`backprop bench`, layer-wise step, release build, 2026-11-30; `--threads 1`,
+/// the split and `--threads 2` in alternating runs; the placement read before and after every run
+/// from a caller-worker round trip (0.6 µs near, 1.5 µs distant; runs that changed placement are
+/// left out); medians of 3–12 runs (distant 64-128-128-10 and 784-256-256-10: 4 runs each);
+/// load ≈ 1–1.5, of which 1 is the benchmark itself; µs per step). The split column is the default policy; the 1024 and 4096 rows
+/// were measured with `--single-thread-below 1` before the distance gate existed, which changes
+/// nothing there (every product ≥ 2²⁷); at 4096 the placement does not matter, the runs mix both.
+///
+/// | step                      | largest m·n·k | near: 1 / split / OpenBLAS 2, f32 | near, f64                     | distant: 1 / split / OpenBLAS 2, f32 | distant, f64               | mallocs/step (1, split, 2), f32 · f64 |
+/// |---------------------------|---------------|-----------------------------------|-------------------------------|--------------------------------------|----------------------------|---------------------------------------|
+/// | 64-128-128-10 ×128        | 2.1 M         | 209 / 177 / 189                   | 432 / 333 / 356               | 210 / 210 / 541                      | 431 / 431 / 901            | 0, 0, 5 · 1, 1, 6                     |
+/// | 784-256-256-10 ×128       | 25.7 M        | 1,622 / 1,012 / 1,012             | 3,257 / 2,032 / 1,942         | 1,633 / 1,661 / 2,249                | 3,378 / 3,551 / 4,383      | 0, 0, 6 · 1, 1, 7                     |
+/// | 1024-1024-1024-1024 ×256  | 268 M         | 46,932 / 25,688 / 25,214          | 89,772 / 48,060 / 48,142      | 46,592 / 30,855 / 31,914             | 88,601 / 51,565 / 54,159   | 0, 0, 8 · 0, 0, 8                     |
+/// | 4096-4096-4096 ×512       | 8.6 G         | 864,291 / 448,268 / 450,837       | 1,636,627 / 845,729 / 855,808 | (either placement)                   |                            | 0, 0, 5 · 0, 0, 5                     |
+///
+/// (The one f64 allocation per step at 64-128-128-10 and 784-256-256-10 was OpenBLAS's
+/// small-matrix dgemm on the 10-wide layer, with any threads; ``SmallGemmTail`` has removed it
+/// since: 0 in `scripts/bench` at 15:34 UTC.)
+///
+/// Distant, the split (gated) costs 0–2 % over one thread in f32 and up to 5 % in f64 (its
+/// blocks run one after the other, and the probes); without the gate it took 432 / 751 µs
+/// (64-128-128-10, f32 / f64) and 2,082 / 4,337 µs (784-256-256-10) there. Smaller steps were measured with every product split
+/// (`--split-from 65536`): 32-64-64-10 ×64 took 80–108 µs against 31 µs on one thread, so
+/// ``stepSingleThreadBelow`` stays at 2²¹ where the split paid in the near placement
+/// (64-128-128-10 ×128: 1.18× f32, 1.30× f64) and the gate keeps it at one-thread speed when
+/// distant. While another process keeps one core busy, a worker that does not get its core is
+/// not waited for: the caller takes its unstarted block back (a 4096-4096-4096 f32 step then ran at
+/// one-thread speed, 889 ms; under such load OpenBLAS's two threads made a 784-256-256-10 f32
+/// step 1.4–1.6× slower than one thread).
+///
+/// The settings are process-wide: two threads running steps at the same time share them (the
+/// second finds the workers busy and runs its blocks itself). The split's results depend on the
+/// number of parts (`min(count, cores)`), not on which thread runs a block nor on the placement;
+/// sgemm's rounding can change with OpenBLAS's own thread count.
 public enum BLASThreads {
     /// Number of threads OpenBLAS uses for the next call. Setting it overrides
     /// `OPENBLAS_NUM_THREADS` (also upward).
@@ -68,7 +104,9 @@ public enum BLASThreads {
         case split
     }
 
-    /// The default of ``stepThreading`` (measured, see above).
+    /// The default of ``stepThreading``: ``StepThreading/split`` (measured, see above: as fast as
+    /// OpenBLAS's threads or faster, except 784-256-256-10 f64, 5 % slower, and without
+    /// allocations).
     public static let defaultStepThreading = StepThreading.split
 
     private static let threading = Atomic<Int>(defaultStepThreading == .split ? 1 : 0)
@@ -91,7 +129,9 @@ public enum BLASThreads {
         set { threshold.store(max(0, newValue), ordering: .relaxed) }
     }
 
-    /// The default of ``splitProductsFrom``: 2²⁰ multiply-adds (measured, see above).
+    /// The default of ``splitProductsFrom``: 2²⁰ multiply-adds (a lone 128·128·64 product ran
+    /// 1.8–2.0× faster split; inside small steps moving the blocks between the cores costs more,
+    /// see above).
     public static let defaultSplitProductsFrom = 1 << 20
 
     private static let splitMinimum = Atomic<Int>(defaultSplitProductsFrom)

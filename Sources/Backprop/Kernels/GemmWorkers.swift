@@ -12,7 +12,7 @@ import Glibc
 /// torn down; the thread that calls the split product is the other one. With one core there are
 /// no workers and every part runs on the caller.
 ///
-/// **Handoff, without allocation.** Every worker has one job slot (a ``GemmPart``: raw pointers,
+/// **Handoff, without allocation.** Every worker has one job slot (a `GemmPart`: raw pointers,
 /// sizes, leading dimensions, transpose flags, α, β and the precision) and three generation
 /// counters (`Synchronization.Atomic`): `posted` (written by the caller after it fills the slot),
 /// `claimed` (whoever runs part `g` first moves it from `g − 1` to `g`, by compare-and-exchange)
@@ -23,9 +23,16 @@ import Glibc
 /// that is parked or descheduled by another process costs no waiting: the caller runs the part
 /// itself, as a one-thread product would), and waits for the others (spin, then park).
 ///
+/// **Distance between the cores.** When the caller posts a part to a spinning worker, the time
+/// until the worker has claimed it is a cache-line round trip between the two cores; its floor is
+/// kept in ``handoffNanoseconds``. Inside a split step, while it is above
+/// ``distantHandoffNanoseconds``, `Backend.gemm` hands only large products to the workers (see
+/// ``BLASThreads``: with distant cores, moving each block's data to the other core costs more than
+/// the second core saves).
+///
 /// **Determinism.** Which thread runs a part never changes the part's bounds, so a product is
-/// bit-identical run to run; when the pool is busy (another thread is using it) the caller runs
-/// all parts itself, in the same partition.
+/// bit-identical run to run; when the pool is busy (another thread is using it), or the cores are
+/// distant and the product small, the caller runs all parts itself, in the same partition.
 public enum GemmWorkers {
     /// The number of worker threads (`cores − 1`, at most 63; 0 on one core). Reading it
     /// creates the pool.

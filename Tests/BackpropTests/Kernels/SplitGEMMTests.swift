@@ -177,8 +177,8 @@ struct SplitGEMMTests {
 
     /// 10 000 consecutive split products with every block handed to its worker (callers do not
     /// take parts back), with pauses longer than the spin so that the worker parks and must be
-    /// woken: all complete (no lost wake-up, no deadlock), the workers ran the parts, the result
-    /// is right, and the idle worker parks.
+    /// woken: all complete (no lost wake-up, no deadlock), the workers ran the parts (and the
+    /// handoff was measured), the result is right, and the idle worker parks.
     @Test(.timeLimit(.minutes(2)))
     func manySmallProductsCompleteAndTheWorkerParks() throws {
         try #require(GemmWorkers.workerCount >= 1, "needs two cores")
@@ -216,6 +216,8 @@ struct SplitGEMMTests {
         // Nearly all parts ran on a worker (a few may have run on this thread while another test
         // held the pool).
         #expect(GemmWorkers.partsRunByWorkers - before >= 9_000)
+        // Parts posted to a spinning worker measured the handoff.
+        #expect(GemmWorkers.handoffNanoseconds > 0)
         // Idle longer than the spin: every worker parks.
         var waited = 0
         while GemmWorkers.parkedWorkerCount < GemmWorkers.workerCount && waited < 5_000 {
@@ -225,73 +227,71 @@ struct SplitGEMMTests {
         #expect(GemmWorkers.parkedWorkerCount == GemmWorkers.workerCount)
     }
 
-    /// Products inside a step under the split policy go through the split (same bits as
-    /// `GemmWorkers.gemm` with the step's parts); outside a step, `Backend.gemm` is one call.
-    @Test func backendSplitsInsideASplitStep() {
-        let a = Matrix<Double>.random(rows: 200, cols: 150, in: -1...1, seed: 608)
-        let b = Matrix<Double>.random(rows: 150, cols: 90, in: -1...1, seed: 609)
-        var expected = Matrix<Double>(rows: 200, cols: 90)
-        var inStep = Matrix<Double>(rows: 200, cols: 90)
-        #expect(200 * 150 * 90 >= BLASThreads.splitProductsFrom)
-        let plan = BLASThreads.stepThreads(multiplyAdds: Int.max, backend: .blas, openBLASThreads: 2)
+    /// `A·B` by `Backend.blas.gemm` inside `calls` training-step scopes whose largest product is
+    /// huge (so that the policy splits), each result sorted by its bits: equal to the product's
+    /// blocks (``GemmWorkers/gemm(alpha:_:_:beta:into:parts:)`` with the step's parts), equal to
+    /// the unsplit product, or neither. (The thread policy is process-wide: when another test's
+    /// step has just set OpenBLAS to one thread, this step sees one thread and does not split; so
+    /// "unsplit" is a legitimate outcome, "neither" never is.)
+    static func stepProducts<T: BLASScalar>(
+        _ a: Matrix<T>, _ b: Matrix<T>, calls: Int
+    ) -> (blocks: Int, unsplit: Int, neither: Int, first: Matrix<T>) {
+        let parts = BLASThreads.stepThreads(multiplyAdds: Int.max, backend: .blas, openBLASThreads: 2).splitParts
+        var blocks = Matrix<T>(rows: a.rows, cols: b.cols)
+        var unsplit = Matrix<T>(rows: a.rows, cols: b.cols)
+        var tally = (blocks: 0, unsplit: 0, neither: 0, first: blocks)
         a.withView { av in
             b.withView { bv in
-                expected.withMutableView { GemmWorkers.gemm(av, bv, into: $0, parts: plan.splitParts) }
-                BLASThreads.withStepPolicy(multiplyAdds: Int.max, backend: .blas) {
-                    inStep.withMutableView { Backend.blas.gemm(av, bv, into: $0) }
+                blocks.withMutableView { GemmWorkers.gemm(av, bv, into: $0, parts: parts) }
+                unsplit.withMutableView { GemmWorkers.gemm(av, bv, into: $0, parts: 1) }
+                for call in 0..<calls {
+                    var c = Matrix<T>(rows: a.rows, cols: b.cols)
+                    BLASThreads.withStepPolicy(multiplyAdds: Int.max, backend: .blas) {
+                        c.withMutableView { Backend.blas.gemm(av, bv, into: $0) }
+                    }
+                    if call == 0 { tally.first = c }
+                    if c == blocks { tally.blocks += 1 } else if c == unsplit { tally.unsplit += 1 } else { tally.neither += 1 }
                 }
             }
         }
-        // (When another test has set OpenBLAS to one thread at that moment, the step does not
-        // split and only the rounding bound holds.)
-        if BLASThreads.count > 1 && BLASThreads.stepThreading == .split {
-            #expect(inStep == expected)
+        return tally
+    }
+
+    /// Products inside a step under the split policy go through the split: the same bits as the
+    /// blocks (or, when another test had OpenBLAS on one thread at that moment, as the unsplit
+    /// product), and within the rounding bound of the naive product.
+    @Test func backendSplitsInsideASplitStep() {
+        let a = Matrix<Double>.random(rows: 200, cols: 150, in: -1...1, seed: 608)
+        let b = Matrix<Double>.random(rows: 150, cols: 90, in: -1...1, seed: 609)
+        #expect(200 * 150 * 90 >= BLASThreads.splitProductsFrom)
+        let t = Self.stepProducts(a, b, calls: 50)
+        #expect(t.neither == 0, "\(t.neither) of 50 results are neither the blocks nor the unsplit product")
+        if BLASThreads.stepThreading == .split && GemmWorkers.maximumParts > 1 {
+            #expect(t.blocks > 0, "no step split its product (\(t.unsplit) unsplit)")
         }
         let naive = Backend.naive.matmul(a, b)
         let bound = 2 * RoundingBound.gamma(152, Double.self) * 150
-        #expect(zip(inStep.elements, naive.elements).allSatisfy { abs($0 - $1) <= bound })
+        #expect(zip(t.first.elements, naive.elements).allSatisfy { abs($0 - $1) <= bound })
     }
 
     /// The distance gate of a split step (``GemmWorkers/distantHandoffNanoseconds``) only decides
     /// which thread runs a block, never the blocks: with the cores counted as near (threshold ∞)
     /// and as distant (threshold 0, so that products below ``BLASThreads/distantSplitProductsFrom``
-    /// run on the calling thread) the product has the same bits as its blocks.
+    /// run on the calling thread) a step's product has the bits of its blocks.
     @Test func distanceGateKeepsTheBits() {
         let a = Matrix<Float>.random(rows: 160, cols: 100, in: -1...1, seed: 610)
         let b = Matrix<Float>.random(rows: 100, cols: 70, in: -1...1, seed: 611)
         #expect(160 * 100 * 70 >= BLASThreads.splitProductsFrom)
         #expect(160 * 100 * 70 < BLASThreads.distantSplitProductsFrom)
-        let parts = BLASThreads.stepThreads(multiplyAdds: Int.max, backend: .blas, openBLASThreads: 2).splitParts
-        var blocks = Matrix<Float>(rows: 160, cols: 70)
-        a.withView { av in b.withView { bv in blocks.withMutableView { GemmWorkers.gemm(av, bv, into: $0, parts: parts) } } }
         let saved = GemmWorkers.distantHandoffNanoseconds
         defer { GemmWorkers.distantHandoffNanoseconds = saved }
-        func inSteps(_ calls: Int) -> [Matrix<Float>] {
-            (0..<calls).map { _ in
-                var c = Matrix<Float>(rows: 160, cols: 70)
-                a.withView { av in
-                    b.withView { bv in
-                        BLASThreads.withStepPolicy(multiplyAdds: Int.max, backend: .blas) {
-                            c.withMutableView { Backend.blas.gemm(av, bv, into: $0) }
-                        }
-                    }
-                }
-                return c
-            }
-        }
         GemmWorkers.distantHandoffNanoseconds = Int.max
-        let before = GemmWorkers.partsRunByWorkers
-        let near = inSteps(200)
-        let ranOnWorkers = GemmWorkers.partsRunByWorkers > before
+        let near = Self.stepProducts(a, b, calls: 200)
         GemmWorkers.distantHandoffNanoseconds = 0
-        let distant = inSteps(200)
-        // (Skipped when another test had OpenBLAS on one thread at that moment: no split then.)
-        if BLASThreads.count > 1 && parts > 1 {
-            #expect(near.allSatisfy { $0 == blocks } && distant.allSatisfy { $0 == blocks })
-            // Whether a worker ran a part (and whether that part measured the handoff: only a
-            // part posted to a *spinning* worker does) depends on the machine's load, so neither
-            // is asserted; when a handoff was measured, the gate at 0 ns counts the cores distant.
-            if ranOnWorkers && GemmWorkers.handoffNanoseconds > 0 { #expect(GemmWorkers.coresAreDistant) }
+        let distant = Self.stepProducts(a, b, calls: 200)
+        #expect(near.neither == 0 && distant.neither == 0, "near \(near.neither), distant \(distant.neither) results are neither the blocks nor the unsplit product")
+        if BLASThreads.stepThreading == .split && GemmWorkers.maximumParts > 1 {
+            #expect(near.blocks > 0 && distant.blocks > 0, "near \(near.blocks), distant \(distant.blocks) of 200 split")
         }
     }
 }
