@@ -57,7 +57,7 @@ import Synchronization
 /// | 4096-4096-4096 ×512       | 8.6 G         | 864,291 / 448,268 / 450,837       | 1,636,627 / 845,729 / 855,808 | (either placement)                   |                            | 0, 0, 5 · 0, 0, 5                     |
 ///
 /// (The one f64 allocation per step at 64-128-128-10 and 784-256-256-10 was OpenBLAS's
-/// small-matrix dgemm on the 10-wide layer, with any threads; ``SmallGemmTail`` has removed it
+/// small-matrix dgemm on the 10-wide layer, with any threads; `SmallGemmTail` has removed it
 /// since: 0 in `scripts/bench` at 15:34 UTC.)
 ///
 /// Distant, the split (gated) costs 0–2 % over one thread in f32 and up to 5 % in f64 (its
