@@ -195,11 +195,7 @@ Step time as the width grows (w-w-w-w, three layers, batch 256, f32, layer-wise)
 """
     if kernels:
         doc += f"\n## Kernels (scripts/bench-kernels)\n\n{kernels}\n"
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
-    with open(args.output, "w", encoding="utf-8") as f:
-        f.write(doc)
-    log(f"Wrote {args.output}")
-    print(doc)
+    bl.write_report(args.output, doc)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build", "release", "backprop")
@@ -122,6 +123,16 @@ def machine_markdown(m, load_after=None):
         + (f", after: {load_after}" if load_after else ""),
     ]
     return "\n".join(lines)
+
+
+def write_report(path, doc):
+    """Writes the Markdown report `doc` to `path` (creating its folder), says so on stderr and
+    prints the report."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(doc)
+    print(f"Wrote {path}", file=sys.stderr, flush=True)
+    print(doc)
 
 
 def shape_name(layers, batch):

@@ -300,11 +300,7 @@ pip install numpy jax torch==2.13.0+cpu   # the +cpu build avoids ~5 GB of CUDA 
 scripts/compare [--seconds S] [--rounds R] [--precisions f32,f64] [--peers numpy,pytorch,jax]
 ```
 """
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
-    with open(args.output, "w", encoding="utf-8") as f:
-        f.write(doc)
-    log(f"Wrote {args.output}")
-    print(doc)
+    bl.write_report(args.output, doc)
 
 
 if __name__ == "__main__":
